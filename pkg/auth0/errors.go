@@ -1,0 +1,323 @@
+package auth0
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is what an Auth0 failure means to the caller, independent of how
+// Auth0 spelled it.
+type Kind int
+
+const (
+	// KindUpstream: Auth0 failed (5xx, dropped connection, unreadable answer).
+	KindUpstream Kind = iota
+	// KindTimeout: Auth0 did not answer within the deadline.
+	KindTimeout
+	// KindInvalidSignup: the user exists or Auth0 refused the signup.
+	KindInvalidSignup
+	// KindWeakPassword: the password fails the connection's policy.
+	KindWeakPassword
+	// KindInvalidCredentials: wrong email or password, or unknown user.
+	KindInvalidCredentials
+	// KindAccessDenied: the user may not log in this way (blocked, MFA,
+	// leaked password, bot detection, a rule or Action).
+	KindAccessDenied
+	// KindTooManyAttempts: brute-force or suspicious-IP protection.
+	KindTooManyAttempts
+	// KindRateLimited: the tenant's API rate limit.
+	KindRateLimited
+	// KindClientRejected: Auth0 rejected the client id or secret. The secret
+	// may have been rotated; callers re-read it and retry once.
+	KindClientRejected
+	// KindMisconfigured: the tenant or this deployment is set up wrongly.
+	KindMisconfigured
+)
+
+var kindNames = [...]string{
+	KindUpstream:           "upstream",
+	KindTimeout:            "timeout",
+	KindInvalidSignup:      "invalid_signup",
+	KindWeakPassword:       "weak_password",
+	KindInvalidCredentials: "invalid_credentials",
+	KindAccessDenied:       "access_denied",
+	KindTooManyAttempts:    "too_many_attempts",
+	KindRateLimited:        "rate_limited",
+	KindClientRejected:     "client_rejected",
+	KindMisconfigured:      "misconfigured",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Error is a failed Auth0 call. Its text never contains credentials.
+type Error struct {
+	Kind Kind
+	// Status is Auth0's HTTP status; 0 when no answer arrived.
+	Status int
+	// Code is Auth0's raw code ("user_exists", "invalid_grant", ...).
+	Code string
+	// Name is the /dbconnections error name, e.g. "PasswordStrengthError".
+	Name string
+	// Description is Auth0's description when it was a string.
+	Description string
+	// Policy is the human-readable password policy of a password error.
+	Policy string
+	// Rules are the password rules when Auth0 sent them as an object.
+	Rules []PasswordRule
+	// RetryAfter is how long to wait after a rate limit.
+	RetryAfter time.Duration
+	// Err is the transport error, when there was one.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("auth0: ")
+	b.WriteString(e.Kind.String())
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d", e.Status)
+		if e.Code != "" {
+			b.WriteString(" " + e.Code)
+		}
+		b.WriteString(")")
+	}
+	if e.Description != "" {
+		b.WriteString(": " + e.Description)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// PasswordRule is one rule of Auth0's password policy as it reports it.
+type PasswordRule struct {
+	Message  string         `json:"message"`
+	Format   []any          `json:"format"`
+	Code     string         `json:"code"`
+	Verified bool           `json:"verified"`
+	Items    []PasswordRule `json:"items"`
+}
+
+// Text is the rule's message with its %d placeholders filled in.
+func (r PasswordRule) Text() string {
+	if len(r.Format) == 0 {
+		return r.Message
+	}
+	args := make([]any, len(r.Format))
+	for i, f := range r.Format {
+		if n, ok := f.(float64); ok && n == float64(int64(n)) {
+			args[i] = int64(n)
+		} else {
+			args[i] = f
+		}
+	}
+	return fmt.Sprintf(r.Message, args...)
+}
+
+// UnmetRules describes, one string per rule, what the password lacks. It
+// falls back to the policy text or the description when Auth0 sent no rules.
+func (e *Error) UnmetRules() []string {
+	var out []string
+	for _, r := range e.Rules {
+		if r.Verified {
+			continue
+		}
+		text := strings.TrimSuffix(r.Text(), ":")
+		var missing []string
+		for _, item := range r.Items {
+			if !item.Verified {
+				missing = append(missing, item.Text())
+			}
+		}
+		if len(missing) > 0 {
+			text += " (missing: " + strings.Join(missing, ", ") + ")"
+		}
+		out = append(out, text)
+	}
+	if len(out) == 0 && e.Description != "" {
+		out = append(out, e.Description)
+	}
+	if len(out) == 0 && e.Policy != "" {
+		out = append(out, e.Policy)
+	}
+	return out
+}
+
+// wireError holds both of Auth0's error shapes:
+// /dbconnections: {name, code, description, message, policy, statusCode}
+// /oauth:         {error, error_description}
+type wireError struct {
+	Name             string          `json:"name"`
+	Code             string          `json:"code"`
+	Description      json.RawMessage `json:"description"`
+	Policy           string          `json:"policy"`
+	Error            json.RawMessage `json:"error"`
+	ErrorDescription string          `json:"error_description"`
+}
+
+type wireRules struct {
+	Rules []PasswordRule `json:"rules"`
+}
+
+// parseError decodes an error answer. A body that is not one of Auth0's
+// shapes still gives an *Error, with the status deciding the Kind.
+func parseError(status int, header http.Header, body []byte, classify func(*Error)) *Error {
+	e := &Error{Status: status}
+	var w wireError
+	if err := json.Unmarshal(body, &w); err == nil {
+		e.Name = w.Name
+		e.Code = w.Code
+		e.Policy = w.Policy
+		// "error" is the code in the /oauth shape; older /dbconnections
+		// answers used it for a sentence ({"error":"public signup is disabled"}).
+		var errText string
+		if len(w.Error) > 0 && json.Unmarshal(w.Error, &errText) == nil {
+			if e.Code == "" && !strings.Contains(errText, " ") {
+				e.Code = errText
+			} else if e.Description == "" {
+				e.Description = errText
+			}
+		}
+		if w.ErrorDescription != "" {
+			e.Description = w.ErrorDescription
+		}
+		if len(w.Description) > 0 {
+			var text string
+			var rules wireRules
+			if json.Unmarshal(w.Description, &text) == nil {
+				e.Description = text
+			} else if json.Unmarshal(w.Description, &rules) == nil {
+				e.Rules = rules.Rules
+			}
+		}
+	} else if status < 500 {
+		// A 4xx we cannot read is not something the user did wrong.
+		e.Kind = KindUpstream
+		e.Description = "unreadable error body"
+		return e
+	}
+	classify(e)
+	if e.Kind == KindRateLimited || e.Kind == KindTooManyAttempts {
+		e.RetryAfter = retryAfter(header, time.Now())
+	}
+	return e
+}
+
+func classifySignup(e *Error) {
+	desc := strings.ToLower(e.Description)
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		if e.Code == "too_many_attempts" {
+			e.Kind = KindTooManyAttempts
+		} else {
+			e.Kind = KindRateLimited
+		}
+	case e.Status >= 500:
+		e.Kind = KindUpstream
+	case e.Code == "invalid_password" || strings.HasPrefix(e.Name, "Password"):
+		e.Kind = KindWeakPassword
+	case e.Status == http.StatusBadRequest && (strings.HasPrefix(e.Code, "bad.") ||
+		strings.Contains(desc, "signup is disabled") || strings.Contains(desc, "connection")):
+		// bad.connection, bad.client_id, disabled signups: our settings, not the user.
+		e.Kind = KindMisconfigured
+	case e.Status == http.StatusBadRequest || e.Status == http.StatusConflict:
+		// user_exists, username_exists, invalid_signup, password_leaked, a
+		// rule's "unauthorized": all a refused signup to the user.
+		e.Kind = KindInvalidSignup
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Status == http.StatusNotFound:
+		e.Kind = KindMisconfigured
+	default:
+		e.Kind = KindUpstream
+	}
+}
+
+func classifyToken(e *Error) {
+	desc := strings.ToLower(e.Description)
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		if e.Code == "too_many_attempts" {
+			e.Kind = KindTooManyAttempts
+		} else {
+			e.Kind = KindRateLimited
+		}
+	case e.Status >= 500:
+		if strings.Contains(desc, "default connection") {
+			e.Kind = KindMisconfigured
+		} else {
+			e.Kind = KindUpstream
+		}
+	case e.Code == "invalid_grant":
+		e.Kind = KindInvalidCredentials
+	case e.Code == "invalid_client",
+		e.Code == "access_denied" && e.Status == http.StatusUnauthorized && desc == "unauthorized":
+		e.Kind = KindClientRejected
+	case e.Code == "access_denied" && strings.HasPrefix(desc, "service not found"):
+		e.Kind = KindMisconfigured // unknown audience
+	case e.Code == "access_denied", e.Code == "mfa_required", e.Code == "password_leaked",
+		e.Code == "requires_verification", e.Code == "unauthorized":
+		e.Kind = KindAccessDenied
+	case e.Code == "unauthorized_client", e.Code == "unsupported_grant_type",
+		e.Code == "invalid_request", e.Code == "invalid_scope", e.Code == "server_error":
+		// Our input is validated before it is sent, so these are our settings:
+		// grant not enabled, unknown realm, disabled connection, bad scope.
+		e.Kind = KindMisconfigured
+	default:
+		e.Kind = KindUpstream
+	}
+}
+
+// retryAfter reads Auth0's X-RateLimit-Reset (UTC epoch seconds), or a
+// standard Retry-After, and never returns less than one second.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	wait := time.Second
+	if reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); err == nil {
+		wait = time.Unix(reset, 0).Sub(now)
+	} else if secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil {
+		wait = time.Duration(secs) * time.Second
+	}
+	const maxWait = time.Hour
+	switch {
+	case wait < time.Second:
+		wait = time.Second
+	case wait > maxWait:
+		wait = maxWait
+	}
+	return wait.Round(time.Second)
+}
+
+// Hint tells an operator what to fix in the Auth0 dashboard or the stack's
+// settings when Kind is KindMisconfigured or KindClientRejected.
+func (e *Error) Hint() string {
+	desc := strings.ToLower(e.Description)
+	switch {
+	case e.Kind == KindClientRejected:
+		return "Auth0 rejected the client credentials: check AUTH0_CLIENT_ID and that the secret in Secrets Manager is the application's current Client Secret"
+	case e.Code == "unauthorized_client":
+		return "enable the Password grant: Applications > (your app) > Advanced Settings > Grant Types"
+	case strings.HasPrefix(desc, "service not found"):
+		return "AUTH0_TOKEN_AUDIENCE matches no API: use an identifier from Applications > APIs"
+	case strings.Contains(desc, "default connection"):
+		return "set a Default Directory in tenant settings, or use the password-realm grant"
+	case strings.Contains(desc, "signup is disabled"):
+		return "enable sign ups on the database connection (Authentication > Database > (connection) > Disable Sign Ups)"
+	case strings.Contains(desc, "connection") || strings.Contains(desc, "realm") || strings.HasPrefix(e.Code, "bad."):
+		return "check AUTH0_CONNECTION names a database connection that is enabled for the application"
+	case e.Code == "invalid_scope":
+		return "check AUTH0_SCOPE"
+	case e.Status == 401 || e.Status == 403 || e.Status == 404:
+		return "check AUTH0_TOKEN_ISSUER and AUTH0_CLIENT_ID"
+	}
+	return "check the Auth0 application, API and connection settings"
+}
