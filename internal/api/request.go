@@ -1,0 +1,199 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Limits of the request contract.
+const (
+	MaxBodyBytes     = 16 << 10
+	MaxEmailBytes    = 254
+	MaxPasswordBytes = 1024
+)
+
+// Credentials are what both routes take.
+type Credentials struct {
+	Email    string
+	Password string
+}
+
+// RequestError is a request the contract refuses before anything is sent
+// to Auth0.
+type RequestError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
+
+func invalid(msg string) *RequestError {
+	return &RequestError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}
+}
+
+// DecodeCredentials checks method, content type, encoding and size, then
+// parses {"email","password"} strictly.
+func DecodeCredentials(ev *events.APIGatewayV2HTTPRequest) (Credentials, error) {
+	switch method := ev.RequestContext.HTTP.Method; {
+	case method == "":
+		return Credentials{}, invalid("the request has no HTTP method")
+	case !strings.EqualFold(method, http.MethodPost):
+		return Credentials{}, &RequestError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Message: "use POST"}
+	}
+	if err := checkContentType(header(ev.Headers, "content-type")); err != nil {
+		return Credentials{}, err
+	}
+	body, err := rawBody(ev)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return parseCredentials(body)
+}
+
+func checkContentType(value string) error {
+	if strings.TrimSpace(value) == "" {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(value)
+	if err != nil || mediaType != "application/json" {
+		return &RequestError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "send the body as application/json"}
+	}
+	return nil
+}
+
+var errTooLarge = &RequestError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
+	Message: "the body must be at most 16 KiB"}
+
+func rawBody(ev *events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if !ev.IsBase64Encoded {
+		if len(ev.Body) > MaxBodyBytes {
+			return nil, errTooLarge
+		}
+		return []byte(ev.Body), nil
+	}
+	if base64.StdEncoding.DecodedLen(len(ev.Body)) > MaxBodyBytes+2 {
+		return nil, errTooLarge
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		return nil, invalid("the body is not valid base64")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+	return body, nil
+}
+
+// parseCredentials walks the object's keys itself so that duplicate keys,
+// which other parsers might resolve differently, are refused.
+func parseCredentials(body []byte) (Credentials, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Credentials{}, invalid(`the body is empty; send {"email": "...", "password": "..."}`)
+	}
+	if !utf8.Valid(body) {
+		return Credentials{}, invalid("the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return Credentials{}, invalid("the body must be a JSON object")
+	}
+	var creds Credentials
+	var seenEmail, seenPassword bool
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return Credentials{}, invalid("the body is not valid JSON")
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return Credentials{}, invalid("the body is not valid JSON")
+		}
+		switch key {
+		case "email":
+			if seenEmail {
+				return Credentials{}, invalid("email: given more than once")
+			}
+			seenEmail = true
+			if creds.Email, err = stringField("email", raw); err != nil {
+				return Credentials{}, err
+			}
+		case "password":
+			if seenPassword {
+				return Credentials{}, invalid("password: given more than once")
+			}
+			seenPassword = true
+			if creds.Password, err = stringField("password", raw); err != nil {
+				return Credentials{}, err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return Credentials{}, invalid("the body is not valid JSON")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Credentials{}, invalid("the body has data after the JSON object")
+	}
+	switch {
+	case !seenEmail:
+		return Credentials{}, invalid("email: required")
+	case !seenPassword:
+		return Credentials{}, invalid("password: required")
+	}
+	if err := checkEmail(creds.Email); err != nil {
+		return Credentials{}, err
+	}
+	if err := checkPassword(creds.Password); err != nil {
+		return Credentials{}, err
+	}
+	return creds, nil
+}
+
+func stringField(name string, raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", invalid(name + ": must be a string")
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", invalid(name + ": must be a string")
+	}
+	return s, nil
+}
+
+func checkPassword(p string) error {
+	switch {
+	case p == "":
+		return invalid("password: must not be empty")
+	case len(p) > MaxPasswordBytes:
+		return invalid("password: must be at most 1024 bytes")
+	case strings.IndexByte(p, 0) >= 0:
+		return invalid("password: must not contain NUL characters")
+	}
+	return nil
+}
+
+// header finds a header whatever its case; API Gateway lower-cases them, but
+// hand-written events and local tools may not.
+func header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
