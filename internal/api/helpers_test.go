@@ -1,0 +1,143 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/auth0-sam-go/authapi/pkg/auth0"
+	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// fakeSecret is an in-memory SecretSource that counts reads.
+type fakeSecret struct {
+	mu        sync.Mutex
+	value     string
+	err       error
+	refreshed int
+	next      string // what Refresh switches to, if set
+}
+
+func (f *fakeSecret) Get(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.value, f.err
+}
+
+func (f *fakeSecret) Refresh(ctx context.Context) (string, error) {
+	f.mu.Lock()
+	f.refreshed++
+	if f.next != "" {
+		f.value, f.next = f.next, ""
+	}
+	f.mu.Unlock()
+	return f.Get(ctx)
+}
+
+func (f *fakeSecret) set(v string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.value, f.err = v, err
+}
+
+// syncBuffer collects log output from handlers that may run concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testAPI is both handlers wired to one auth0test server, as main wires them.
+type testAPI struct {
+	t      *testing.T
+	srv    *auth0test.Server
+	cfg    auth0.Config
+	secret *fakeSecret
+	logs   *syncBuffer
+	signup Handler
+	token  Handler
+}
+
+func newTestAPI(t *testing.T, cfg auth0test.Config) *testAPI {
+	t.Helper()
+	srv := auth0test.NewServer(cfg)
+	t.Cleanup(srv.Close)
+	c := srv.Config()
+	a0cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience, Connection: c.Connection, Scope: auth0.DefaultScope}
+	return newTestAPIFor(t, srv, a0cfg)
+}
+
+func newTestAPIFor(t *testing.T, srv *auth0test.Server, a0cfg auth0.Config) *testAPI {
+	logs := &syncBuffer{}
+	recordLogs(t, logs)
+	logger := NewLogger(logs)
+	client := auth0.NewClient(a0cfg, nil)
+	sec := &fakeSecret{value: srv.Config().ClientSecret}
+	sensitive("client secret", sec.value)
+	return &testAPI{t: t, srv: srv, cfg: a0cfg, secret: sec, logs: logs,
+		signup: NewSignupHandler(client, logger),
+		token:  NewTokenHandler(client, sec, logger)}
+}
+
+// call invokes h with a Lambda-like deadline and decodes the answer.
+func (a *testAPI) call(h Handler, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, map[string]any) {
+	a.t.Helper()
+	noteEvent(ev)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := h(ctx, ev)
+	if err != nil {
+		a.t.Fatalf("handler returned an error (API Gateway would answer a bare 500): %v", err)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != "application/json" {
+		a.t.Fatalf("Content-Type = %q", ct)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		a.t.Fatalf("body is not JSON: %q", resp.Body)
+	}
+	noteAnswer(body)
+	return resp, body
+}
+
+func creds(email, password string) events.APIGatewayV2HTTPRequest {
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	return jsonEvent(string(b))
+}
+
+// wantError checks an error answer against the contract.
+func wantError(t *testing.T, resp events.APIGatewayV2HTTPResponse, body map[string]any, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status || body["code"] != code {
+		t.Fatalf("got %d %v, want %d %s", resp.StatusCode, body, status, code)
+	}
+	if body["error"] == "" || body["error"] == nil || body["message"] == nil || body["message"] == "" {
+		t.Fatalf("error body lacks error/message: %v", body)
+	}
+}
+
+var errBoom = errors.New("boom")
+
+// refreshTo makes the next Refresh return v (a rotated secret) while Get
+// keeps returning the stale value until then.
+func refreshTo(f *fakeSecret, v string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next = v
+}
