@@ -182,7 +182,9 @@ func TestTokenFailures(t *testing.T) {
 			s.Fault("/oauth/token", auth0test.Fault{Status: 429, Body: `{"error":"too_many_requests","error_description":"Too many requests."}`})
 		}, 429, "rate_limited"},
 		{"auth0 502", auth0test.Config{}, func(s *auth0test.Server) { s.Fault("/oauth/token", auth0test.Fault{Status: 502, Body: "Bad Gateway"}) }, 502, "upstream_error"},
-		{"truncated json", auth0test.Config{}, func(s *auth0test.Server) { s.Fault("/oauth/token", auth0test.Fault{Status: 200, Body: `{"access_token":"ey`}) }, 502, "upstream_error"},
+		{"truncated json", auth0test.Config{}, func(s *auth0test.Server) {
+			s.Fault("/oauth/token", auth0test.Fault{Status: 200, Body: `{"access_token":"ey`})
+		}, 502, "upstream_error"},
 		{"empty body", auth0test.Config{}, func(s *auth0test.Server) { s.Fault("/oauth/token", auth0test.Fault{Status: 200}) }, 502, "upstream_error"},
 		{"dropped connection", auth0test.Config{}, func(s *auth0test.Server) { s.Fault("/oauth/token", auth0test.Fault{Drop: true}) }, 502, "upstream_error"},
 		{"grant not enabled", auth0test.Config{}, func(s *auth0test.Server) {
