@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/auth0-sam-go/authapi/internal/contracttest"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/aws/aws-lambda-go/events"
@@ -113,6 +115,7 @@ func (a *testAPI) call(h Handler, ev events.APIGatewayV2HTTPRequest) (events.API
 		a.t.Fatalf("body is not JSON: %q", resp.Body)
 	}
 	noteAnswer(body)
+	a.checkContract(resp)
 	return resp, body
 }
 
@@ -140,4 +143,20 @@ func refreshTo(f *fakeSecret, v string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next = v
+}
+
+// checkContract validates the answer against api/openapi.yaml, for the route
+// named in the request's log line.
+func (a *testAPI) checkContract(resp events.APIGatewayV2HTTPResponse) {
+	a.t.Helper()
+	if a.logs == nil {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(a.logs.String()), "\n")
+	var last struct{ Route string }
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Route == "" {
+		a.t.Fatalf("no route in the last log line: %q", lines[len(lines)-1])
+	}
+	method, path, _ := strings.Cut(last.Route, " ")
+	contracttest.Load(a.t).Check(a.t, method, path, resp.StatusCode, resp.Headers, resp.Body)
 }
