@@ -1,7 +1,12 @@
 # Targets SAM calls (BuildMethod: makefile) and the ones people use.
 # `make help` lists them.
 
-GOARCH ?= arm64
+# The functions run on arm64. Only `make ... GOARCH=amd64` on the command
+# line changes that: a GOARCH left in someone's environment must not make
+# `sam build` ship an x86 binary.
+ifneq ($(origin GOARCH),command line)
+GOARCH := arm64
+endif
 PORT ?= 3000
 FN ?= token
 EVENT ?= events/$(FN).json

@@ -1,0 +1,316 @@
+package blackbox
+
+import (
+	"context"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auth0-sam-go/authapi/internal/contracttest"
+	"github.com/auth0-sam-go/authapi/internal/lambdatest"
+	"github.com/auth0-sam-go/authapi/internal/mototest"
+	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
+	"github.com/aws/aws-lambda-go/events"
+)
+
+var root = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// bootstraps built once for this machine's architecture.
+var hostBin = map[string]string{}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "blackbox-")
+	if err != nil {
+		panic(err)
+	}
+	code := func() int {
+		defer os.RemoveAll(dir)
+		for _, fn := range []string{"SignupFunction", "TokenFunction"} {
+			out := filepath.Join(dir, fn)
+			if err := makeTarget(fn, out, runtime.GOARCH); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			hostBin[fn] = filepath.Join(out, "bootstrap")
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// makeTarget runs what `sam build` runs for fn.
+func makeTarget(fn, artifactsDir, goarch string) error {
+	cmd := exec.Command("make", "--no-print-directory", "-C", root, "build-"+fn, "ARTIFACTS_DIR="+artifactsDir, "GOARCH="+goarch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("make build-%s GOARCH=%s: %v\n%s", fn, goarch, err, out)
+	}
+	return nil
+}
+
+func TestMakeBuildsStaticArm64Bootstraps(t *testing.T) {
+	for _, fn := range []string{"SignupFunction", "TokenFunction"} {
+		t.Run(fn, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command("make", "--no-print-directory", "-C", root, "build-"+fn, "ARTIFACTS_DIR="+dir)
+			// A stray GOARCH in the environment must not change the target.
+			cmd.Env = append(os.Environ(), "GOARCH=amd64")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			bin := filepath.Join(dir, "bootstrap")
+			f, err := elf.Open(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if f.Machine != elf.EM_AARCH64 {
+				t.Errorf("machine %v, want EM_AARCH64", f.Machine)
+			}
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
+					t.Errorf("dynamically linked (%v): provided.al2023 needs a static binary", p.Type)
+				}
+			}
+			if f.Section(".symtab") != nil {
+				t.Errorf("not stripped: has .symtab")
+			}
+			info, err := buildinfo.ReadFile(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdk := false
+			for _, d := range info.Deps {
+				sdk = sdk || strings.HasPrefix(d.Path, "github.com/aws/aws-sdk-go-v2")
+			}
+			if wantSDK := fn == "TokenFunction"; sdk != wantSDK {
+				t.Errorf("links the AWS SDK: %v, want %v", sdk, wantSDK)
+			}
+			st, _ := os.Stat(bin)
+			t.Logf("%s bootstrap: %.2f MB", fn, float64(st.Size())/1e6)
+		})
+	}
+}
+
+// stack is one emulated deployment: Auth0, Secrets Manager, the secret.
+type stack struct {
+	auth0  *auth0test.Server
+	moto   *mototest.Server
+	arn    string
+	spec   *contracttest.Spec
+	common []string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	s := &stack{auth0: auth0test.NewServer(auth0test.Config{}), moto: mototest.Start(t), spec: contracttest.Load(t)}
+	t.Cleanup(s.auth0.Close)
+	c := s.auth0.Config()
+	s.arn = s.moto.CreateSecret(t, mototest.UniqueName(t), `{"client_secret":"`+c.ClientSecret+`"}`)
+	s.common = []string{
+		"AUTH0_TOKEN_ISSUER=" + s.auth0.URL,
+		"AUTH0_CLIENT_ID=" + c.ClientID,
+		"AUTH0_CONNECTION=" + c.Connection,
+	}
+	return s
+}
+
+func (s *stack) signupEnv() []string { return s.common }
+
+func (s *stack) tokenEnv(secretID string) []string {
+	env := append([]string{}, s.common...)
+	env = append(env, "AUTH0_TOKEN_AUDIENCE="+s.auth0.Config().Audience, "AUTH0_CLIENT_SECRET_ARN="+secretID)
+	return append(env, s.moto.Env()...)
+}
+
+func loadEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// invoke sends one event and returns the API Gateway response it produced.
+func invoke(t *testing.T, rt *lambdatest.Runtime, payload []byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := rt.Invoke(ctx, payload, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Error != nil {
+		t.Fatalf("function error %s: %s", res.Error.ErrorType, res.Error.ErrorMessage)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(res.Payload, &resp); err != nil {
+		t.Fatalf("response is not an API Gateway v2 response: %s", res.Payload)
+	}
+	return resp
+}
+
+func code(t *testing.T, resp events.APIGatewayV2HTTPResponse) string {
+	var b struct{ Code string }
+	json.Unmarshal([]byte(resp.Body), &b)
+	return b.Code
+}
+
+func TestSampleEventsEndToEnd(t *testing.T) {
+	s := newStack(t)
+	signupRT, signupProc := lambdatest.StartFunction(t, hostBin["SignupFunction"], s.signupEnv()...)
+	tokenRT, tokenProc := lambdatest.StartFunction(t, hostBin["TokenFunction"], s.tokenEnv(s.arn)...)
+
+	cases := []struct {
+		fn     string
+		event  string
+		path   string
+		status int
+		code   string
+	}{
+		{"signup", "signup.json", "/signup", 201, ""},
+		{"signup", "signup.json", "/signup", 400, "invalid_signup"}, // now the user exists
+		{"token", "token.json", "/token", 200, ""},
+		{"token", "token-base64.json", "/token", 200, ""},
+		{"signup", "signup-invalid-email.json", "/signup", 400, "invalid_request"},
+		{"token", "token-wrong-password.json", "/token", 401, "invalid_credentials"},
+		{"signup", "signup-wrong-method.json", "/signup", 405, "method_not_allowed"},
+		{"signup", "signup-bad-content-type.json", "/signup", 415, "unsupported_media_type"},
+	}
+	var userID string
+	for _, c := range cases {
+		rt := map[string]*lambdatest.Runtime{"signup": signupRT, "token": tokenRT}[c.fn]
+		resp := invoke(t, rt, loadEvent(t, c.event))
+		if resp.StatusCode != c.status || code(t, resp) != c.code {
+			t.Errorf("%s: got %d %s, want %d %s", c.event, resp.StatusCode, resp.Body, c.status, c.code)
+			continue
+		}
+		s.spec.Check(t, "POST", c.path, resp.StatusCode, resp.Headers, resp.Body)
+		var body map[string]any
+		json.Unmarshal([]byte(resp.Body), &body)
+		switch {
+		case c.status == 201:
+			userID, _ = body["user_id"].(string)
+		case c.status == 200:
+			sub := jwtSubject(t, body["data"].(string))
+			if sub == "" || sub != userID {
+				t.Errorf("%s: token sub %q, signed-up user %q", c.event, sub, userID)
+			}
+			if resp.Headers["Cache-Control"] != "no-store" {
+				t.Errorf("%s: Cache-Control %q", c.event, resp.Headers["Cache-Control"])
+			}
+		}
+	}
+	// The sample events carry a caller IP; Auth0 must have been told it.
+	forwarded := false
+	for _, r := range s.auth0.Requests() {
+		if r.Path == "/oauth/token" && r.Header.Get("Auth0-Forwarded-For") == "203.0.113.10" {
+			forwarded = true
+		}
+	}
+	if !forwarded {
+		t.Error("no token request carried auth0-forwarded-for from the event's sourceIp")
+	}
+	for name, p := range map[string]*lambdatest.Process{"signup": signupProc, "token": tokenProc} {
+		logs := p.Logs()
+		if !strings.Contains(logs, `"msg":"init"`) {
+			t.Errorf("%s: no init line in logs:\n%s", name, logs)
+		}
+		if strings.Contains(logs, "Correct-Horse-42") || strings.Contains(logs, s.auth0.Config().ClientSecret) ||
+			strings.Contains(logs, "jane.doe@example.com") {
+			t.Errorf("%s: a credential or an unmasked email is in the logs:\n%s", name, logs)
+		}
+	}
+}
+
+func jwtSubject(t *testing.T, jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT")
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var c struct{ Sub string }
+	json.Unmarshal(raw, &c)
+	return c.Sub
+}
+
+func TestTokenSurvivesManyInvocations(t *testing.T) {
+	s := newStack(t)
+	s.auth0.AddUser("jane.doe@example.com", "Correct-Horse-42")
+	rt, proc := lambdatest.StartFunction(t, hostBin["TokenFunction"], s.tokenEnv(s.arn)...)
+	good, bad := loadEvent(t, "token.json"), loadEvent(t, "signup-invalid-email.json")
+	for i := 0; i < 200; i++ {
+		payload, want := good, 200
+		if i%4 == 3 {
+			payload, want = bad, 400
+		}
+		if resp := invoke(t, rt, payload); resp.StatusCode != want {
+			t.Fatalf("invocation %d: %d %s", i, resp.StatusCode, resp.Body)
+		}
+	}
+	if exited, err := proc.Exited(); exited {
+		t.Fatalf("process exited: %v", err)
+	}
+}
+
+func TestTokenRecoversWhenTheSecretAppears(t *testing.T) {
+	s := newStack(t)
+	s.auth0.AddUser("jane.doe@example.com", "Correct-Horse-42")
+	name := mototest.UniqueName(t) + "-late"
+	rt, proc := lambdatest.StartFunction(t, hostBin["TokenFunction"], s.tokenEnv(name)...)
+
+	resp := invoke(t, rt, loadEvent(t, "token.json"))
+	if resp.StatusCode != 503 || code(t, resp) != "secret_unavailable" {
+		t.Fatalf("secret missing: %d %s", resp.StatusCode, resp.Body)
+	}
+	s.spec.Check(t, "POST", "/token", resp.StatusCode, resp.Headers, resp.Body)
+	if !strings.Contains(proc.Logs(), name) || !strings.Contains(proc.Logs(), `"level":"ERROR"`) {
+		t.Errorf("the cold-start ERROR line does not name the secret:\n%s", proc.Logs())
+	}
+	s.moto.CreateSecret(t, name, s.auth0.Config().ClientSecret) // a plain-string secret
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp = invoke(t, rt, loadEvent(t, "token.json"))
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery without a cold start: %d %s", resp.StatusCode, resp.Body)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func TestMisconfiguredFunctionAnswers500AndStaysUp(t *testing.T) {
+	rt, proc := lambdatest.StartFunction(t, hostBin["TokenFunction"], "AUTH0_TOKEN_ISSUER=http://auth0.example.com")
+	for i := 0; i < 3; i++ {
+		resp := invoke(t, rt, loadEvent(t, "token.json"))
+		if resp.StatusCode != 500 || code(t, resp) != "server_misconfigured" {
+			t.Fatalf("got %d %s", resp.StatusCode, resp.Body)
+		}
+	}
+	logs := proc.Logs()
+	for _, v := range []string{"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_TOKEN_AUDIENCE", "AUTH0_CLIENT_SECRET_ARN"} {
+		if !strings.Contains(logs, v) {
+			t.Errorf("init log does not name %s:\n%s", v, logs)
+		}
+	}
+	if n := strings.Count(logs, "init failed"); n != 1 {
+		t.Errorf("%d init failure lines, want exactly 1", n)
+	}
+	if exited, _ := proc.Exited(); exited {
+		t.Fatal("process exited")
+	}
+}
