@@ -44,8 +44,12 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set)
 	PORT=$(PORT) go run ./cmd/dev
 
-invoke: ## run the real bootstrap once with EVENT, like `sam local invoke` (FN=signup|token)
-	go run ./cmd/invoke -function $(FN) -event $(EVENT)
+HOST_GOARCH := $(shell go env GOARCH)
+FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(error FN must be signup or token)))
+
+invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secrets Manager, like `sam local invoke` (FN=signup|token)
+	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
+	go run ./cmd/invoke -bootstrap $(DIST)/host/$(FN)/bootstrap -function $(FUNCTION) -event $(EVENT) -env-file env.json -emulate
 
 deploy: ## sam build && sam deploy (needs the sam CLI and AWS credentials)
 	sam build && sam deploy

@@ -18,6 +18,7 @@ type config struct {
 	initTimeout time.Duration
 	envFile     string
 	function    string
+	emulate     bool
 }
 
 // errUsage marks errors already explained by the flag package.
@@ -33,6 +34,7 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.initTimeout, "init-timeout", 10*time.Second, "how long init may take, as in Lambda")
 	fs.StringVar(&c.envFile, "env-file", "", "SAM-format env.json with variables for the function")
 	fs.StringVar(&c.function, "function", "", "function `name` (env.json section, AWS_LAMBDA_FUNCTION_NAME); default: the bootstrap's directory name")
+	fs.BoolVar(&c.emulate, "emulate", false, "start an Auth0 emulator and a moto_server with the client secret, and point the function at them")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: invoke -bootstrap PATH [-event FILE] [-timeout 10s] [-env-file env.json -function TokenFunction]")
 		fmt.Fprintln(fs.Output(), "Runs a provided.al2023 Lambda function once, like sam local invoke without Docker.")

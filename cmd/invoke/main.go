@@ -1,8 +1,10 @@
 // Command invoke runs a Lambda function's bootstrap binary once against an
 // in-process Runtime API, like `sam local invoke` without Docker:
 //
-//	go run ./cmd/invoke -bootstrap PATH -event events/token.json [-timeout 10s] [-env-file env.json -function TokenFunction]
+//	go run ./cmd/invoke -bootstrap PATH -event events/token.json [-timeout 10s] [-env-file env.json -function TokenFunction] [-emulate]
 //
+// With -emulate it also starts an Auth0 emulator and a moto_server holding
+// the client secret, and points the function at them.
 // The response (or error document) is printed as indented JSON on stdout,
 // the function's logs and a REPORT line on stderr. Exit status: 0 on
 // success, 1 when the function failed (error, panic, crash, timeout, init
@@ -59,6 +61,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintf(stderr, "invoke: %s has no %q section; using %s only\n", cfg.envFile, cfg.function, parametersSection)
 		}
 		env = append(env, vars...) // an env.json AWS_LAMBDA_FUNCTION_NAME wins
+	}
+	if cfg.emulate {
+		emulated, stop, err := emulate(cfg.function, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "invoke: -emulate:", err)
+			return 2
+		}
+		defer stop()
+		env = append(env, emulated...)
 	}
 
 	rt := lambdatest.NewRuntime()

@@ -130,3 +130,22 @@ func TestRunUsageErrors(t *testing.T) {
 		t.Errorf("-h: exit %d", code)
 	}
 }
+
+// -emulate must make the real token function answer the sample event with
+// a token, with nothing else running.
+func TestEmulateRunsTheTokenFunctionWithItsSampleEvent(t *testing.T) {
+	bin := lambdatest.Build(t, "./functions/token")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-bootstrap", bin, "-function", "TokenFunction",
+		"-event", "../../events/token.json", "-env-file", "../../env.json", "-emulate"}, nil, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, &stdout, &stderr)
+	}
+	var resp struct {
+		StatusCode int
+		Body       string
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `"data":"ey`) {
+		t.Fatalf("response %s (%v)", &stdout, err)
+	}
+}

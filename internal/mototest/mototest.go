@@ -103,14 +103,48 @@ func freePort(t testing.TB) int {
 
 func launch(t testing.TB, path string, port int) (*Server, error) {
 	t.Helper()
-	s := newServer(t, "http://127.0.0.1:"+strconv.Itoa(port))
+	s, stop, out, err := launchProcess(path, port)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("moto_server (%s) output:\n%s", s.Endpoint, out.String())
+		}
+	})
+	return s, nil
+}
+
+// Launch starts a moto_server on 127.0.0.1 outside a test (make invoke
+// uses it); stop kills it and its process group.
+func Launch() (s *Server, stop func(), err error) {
+	path, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, nil, fmt.Errorf("moto_server not found on PATH (Python's moto provides it)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s, stop, _, err = launchProcess(path, port)
+	return s, stop, err
+}
+
+func launchProcess(path string, port int) (*Server, func(), *syncBuffer, error) {
+	s := &Server{
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		client:   &http.Client{Timeout: callTimeout, Transport: &http.Transport{Proxy: nil, DisableCompression: true}},
+	}
 	out := &syncBuffer{}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto_server: %w", err)
+		return nil, nil, nil, fmt.Errorf("start moto_server: %w", err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -123,15 +157,9 @@ func launch(t testing.TB, path string, port int) (*Server, error) {
 	}
 	if err := s.waitReady(exited); err != nil {
 		stop()
-		return nil, fmt.Errorf("moto_server on port %d: %v; output:\n%s", port, err, out.String())
+		return nil, nil, nil, fmt.Errorf("moto_server on port %d: %v; output:\n%s", port, err, out.String())
 	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("moto_server (%s) output:\n%s", s.Endpoint, out.String())
-		}
-	})
-	return s, nil
+	return s, stop, out, nil
 }
 
 // waitReady polls moto's management API until it answers, the process exits
