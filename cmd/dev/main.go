@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -39,16 +40,7 @@ func run() error {
 	}
 	defer cleanup()
 
-	client := auth0.NewClient(cfg, nil)
-	mux := http.NewServeMux()
-	mux.Handle("/signup", route("POST /signup", api.NewSignupHandler(client, logger)))
-	mux.Handle("/token", route("POST /token", api.NewTokenHandler(client, secrets, logger)))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		// What API Gateway answers for a route it does not have.
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"message":"Not Found"}`))
-	})
+	mux := newMux(auth0.NewClient(cfg, nil), secrets, logger)
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
@@ -73,6 +65,20 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// newMux routes like the stack's HTTP API: each route to its handler, and
+// API Gateway's own 404 for anything else.
+func newMux(client *auth0.Client, secrets api.SecretSource, logger *slog.Logger) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/signup", route("POST /signup", api.NewSignupHandler(client, logger)))
+	mux.Handle("/token", route("POST /token", api.NewTokenHandler(client, secrets, logger)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"message":"Not Found"}`))
+	})
+	return mux
 }
 
 // auth0Setup picks the Auth0 to talk to: the tenant in the environment, or
@@ -108,12 +114,18 @@ func emulator() (auth0.Config, api.SecretSource, func(), error) {
 	} else {
 		ln.Close()
 	}
+	cfg, secrets, stop, err := emulatorAt(addr)
+	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
+	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", cfg.Issuer(), cfg.Audience, cfg.JWKSURL())
+	return cfg, secrets, stop, err
+}
+
+// emulatorAt starts auth0test on addr and returns the settings to use it.
+func emulatorAt(addr string) (auth0.Config, api.SecretSource, func(), error) {
 	srv := auth0test.NewServer(auth0test.Config{Addr: addr})
 	c := srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
 		Connection: c.Connection, Scope: auth0.DefaultScope}
-	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
-	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", srv.Issuer(), c.Audience, srv.JWKSURL())
 	return cfg, staticSecret(c.ClientSecret), srv.Close, nil
 }
 

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/auth0-sam-go/authapi/internal/api"
+	"github.com/auth0-sam-go/authapi/pkg/auth0"
+)
+
+// The newcomer's path: signup then token against the embedded emulator,
+// over real HTTP, as the README's curl lines do.
+func TestDevServerSignupThenToken(t *testing.T) {
+	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	srv := httptest.NewServer(newMux(auth0.NewClient(cfg, nil), secrets, api.NewLogger(io.Discard)))
+	defer srv.Close()
+
+	post := func(path, contentType, body string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+path, contentType, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	creds := `{"email":"jane@example.com","password":"Correct-Horse-42"}`
+	if status, body := post("/signup", "application/json", creds); status != 201 || body["user_id"] == nil {
+		t.Fatalf("signup: %d %v", status, body)
+	}
+	status, body := post("/token", "application/json", creds)
+	if data, _ := body["data"].(string); status != 200 || strings.Count(data, ".") != 2 {
+		t.Fatalf("token: %d %v", status, body)
+	}
+	// What plain `curl -d` sends: refused with a clear code, as in Lambda.
+	if status, body := post("/token", "application/x-www-form-urlencoded", creds); status != 415 || body["code"] != "unsupported_media_type" {
+		t.Fatalf("form post: %d %v", status, body)
+	}
+	if status, _ := post("/nope", "application/json", creds); status != 404 {
+		t.Fatalf("unknown route: %d", status)
+	}
+}
