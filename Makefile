@@ -16,7 +16,7 @@ DIST := dist
 GO_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) go build -trimpath -buildvcs=false \
 	-tags lambda.norpc -ldflags "-s -w -buildid="
 
-.PHONY: help build-SignupFunction build-TokenFunction build test lint dev invoke deploy clean
+.PHONY: help build-SignupFunction build-TokenFunction build-MeFunction build test lint dev invoke deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -27,9 +27,13 @@ build-SignupFunction: ## (sam build) bootstrap for POST /signup into ARTIFACTS_D
 build-TokenFunction: ## (sam build) bootstrap for POST /token into ARTIFACTS_DIR
 	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/token
 
-build: ## both bootstraps into dist/<fn>/ (GOARCH=amd64 to override)
+build-MeFunction: ## (sam build) bootstrap for GET /me into ARTIFACTS_DIR
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/me
+
+build: ## every bootstrap into dist/<fn>/ (GOARCH=amd64 to override)
 	$(MAKE) build-SignupFunction ARTIFACTS_DIR=$(DIST)/signup
 	$(MAKE) build-TokenFunction ARTIFACTS_DIR=$(DIST)/token
+	$(MAKE) build-MeFunction ARTIFACTS_DIR=$(DIST)/me
 
 test: ## all tests, with the race detector (starts moto_server itself)
 	go test -race -count=1 ./...
@@ -45,9 +49,9 @@ dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unles
 	PORT=$(PORT) go run ./cmd/dev
 
 HOST_GOARCH := $(shell go env GOARCH)
-FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(error FN must be signup or token)))
+FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))
 
-invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secrets Manager, like `sam local invoke` (FN=signup|token)
+invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secrets Manager, like `sam local invoke` (FN=signup|token|me)
 	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
 	go run ./cmd/invoke -bootstrap $(DIST)/host/$(FN)/bootstrap -function $(FUNCTION) -event $(EVENT) -env-file env.json -emulate
 

@@ -20,6 +20,7 @@ import (
 	"github.com/auth0-sam-go/authapi/internal/secret"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
+	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
 )
 
 func main() {
@@ -40,7 +41,12 @@ func run() error {
 	}
 	defer cleanup()
 
-	mux := newMux(auth0.NewClient(cfg, nil), secrets, logger)
+	// No API Gateway authorizer runs locally: /me checks tokens itself.
+	verifier, err := verify.New(cfg.BaseURL, cfg.Audience)
+	if err != nil {
+		return err
+	}
+	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger)
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
@@ -48,7 +54,7 @@ func run() error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token); Ctrl-C stops it\n\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", ln.Addr())
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", ln.Addr())
 
@@ -69,10 +75,11 @@ func run() error {
 
 // newMux routes like the stack's HTTP API: each route to its handler, and
 // API Gateway's own 404 for anything else.
-func newMux(client *auth0.Client, secrets api.SecretSource, logger *slog.Logger) *http.ServeMux {
+func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/signup", route("POST /signup", api.NewSignupHandler(client, logger)))
 	mux.Handle("/token", route("POST /token", api.NewTokenHandler(client, secrets, logger)))
+	mux.Handle("/me", meRoute(verifier, api.NewMeHandler(logger)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/auth0-sam-go/authapi/internal/api"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
+	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
 )
 
 // The newcomer's path: signup then token against the embedded emulator,
@@ -20,7 +21,11 @@ func TestDevServerSignupThenToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	srv := httptest.NewServer(newMux(auth0.NewClient(cfg, nil), secrets, api.NewLogger(io.Discard)))
+	v, err := verify.New(cfg.BaseURL, cfg.Audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newMux(auth0.NewClient(cfg, nil), secrets, v, api.NewLogger(io.Discard)))
 	defer srv.Close()
 
 	post := func(path, contentType, body string) (int, map[string]any) {
@@ -35,12 +40,27 @@ func TestDevServerSignupThenToken(t *testing.T) {
 		return resp.StatusCode, m
 	}
 	creds := `{"email":"jane@example.com","password":"Correct-Horse-42"}`
-	if status, body := post("/signup", "application/json", creds); status != 201 || body["user_id"] == nil {
+	status, body := post("/signup", "application/json", creds)
+	signedUp := body["user_id"]
+	if status != 201 || signedUp == nil {
 		t.Fatalf("signup: %d %v", status, body)
 	}
-	status, body := post("/token", "application/json", creds)
-	if data, _ := body["data"].(string); status != 200 || strings.Count(data, ".") != 2 {
+	status, body = post("/token", "application/json", creds)
+	token, _ := body["data"].(string)
+	if status != 200 || strings.Count(token, ".") != 2 {
 		t.Fatalf("token: %d %v", status, body)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me map[string]any
+	json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || me["user_id"] == nil || me["user_id"] != signedUp {
+		t.Fatalf("/me: %d %v, want user %v", resp.StatusCode, me, signedUp)
 	}
 	// What plain `curl -d` sends: refused with a clear code, as in Lambda.
 	if status, body := post("/token", "application/x-www-form-urlencoded", creds); status != 415 || body["code"] != "unsupported_media_type" {

@@ -60,7 +60,7 @@ func makeTarget(fn, artifactsDir, goarch string) error {
 }
 
 func TestMakeBuildsStaticArm64Bootstraps(t *testing.T) {
-	for _, fn := range []string{"SignupFunction", "TokenFunction"} {
+	for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command("make", "--no-print-directory", "-C", root, "build-"+fn, "ARTIFACTS_DIR="+dir)
@@ -90,12 +90,18 @@ func TestMakeBuildsStaticArm64Bootstraps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sdk := false
+			// Only the token function reads a secret; none verifies tokens
+			// itself (API Gateway's authorizer does), so none needs the JWT library.
+			sdk, jwtLib := false, false
 			for _, d := range info.Deps {
 				sdk = sdk || strings.HasPrefix(d.Path, "github.com/aws/aws-sdk-go-v2")
+				jwtLib = jwtLib || strings.HasPrefix(d.Path, "github.com/golang-jwt/")
 			}
 			if wantSDK := fn == "TokenFunction"; sdk != wantSDK {
 				t.Errorf("links the AWS SDK: %v, want %v", sdk, wantSDK)
+			}
+			if jwtLib {
+				t.Errorf("links the JWT library")
 			}
 			st, _ := os.Stat(bin)
 			t.Logf("%s bootstrap: %.2f MB", fn, float64(st.Size())/1e6)

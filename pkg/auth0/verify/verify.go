@@ -1,0 +1,259 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/auth0-sam-go/authapi/pkg/auth0"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Defaults of the options.
+const (
+	DefaultRefreshInterval = 30 * time.Second
+	DefaultLeeway          = 30 * time.Second
+	DefaultFetchTimeout    = 5 * time.Second
+	// DefaultKeyMaxAge is how long fetched keys are used before a background
+	// refetch, so a key the tenant revoked stops verifying.
+	DefaultKeyMaxAge = time.Hour
+)
+
+// MaxTokenBytes bounds what Verify will parse. Auth0 access tokens are 1-2
+// KiB; API Gateway caps a header at 10 KiB.
+const MaxTokenBytes = 16 << 10
+
+// Claims is what a verified token says.
+type Claims struct {
+	Subject string
+	// Scopes is the space-separated "scope" claim, split.
+	Scopes []string
+	// Permissions is Auth0's RBAC "permissions" claim, when the API adds it.
+	Permissions []string
+	Issuer      string
+	Audience    []string
+	ExpiresAt   time.Time
+	// IssuedAt is zero when the token has no iat.
+	IssuedAt time.Time
+	// Raw holds every claim as decoded JSON (numbers are float64).
+	Raw map[string]any
+}
+
+// HasScope reports whether the token was granted scope.
+func (c *Claims) HasScope(scope string) bool {
+	for _, s := range c.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Verifier checks access tokens of one Auth0 tenant for one API. It is safe
+// for concurrent use and meant to be built once per process.
+type Verifier struct {
+	issuer   string
+	audience string
+	parser   *jwt.Parser
+	keys     *keyCache
+}
+
+// Option changes a Verifier's defaults.
+type Option func(*settings)
+
+type settings struct {
+	client   *http.Client
+	interval time.Duration
+	leeway   time.Duration
+	timeout  time.Duration
+	maxAge   time.Duration
+	now      func() time.Time
+}
+
+// WithHTTPClient fetches the JWKS with hc instead of a client bounded by
+// DefaultFetchTimeout.
+func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.client = hc } }
+
+// WithRefreshInterval sets the least time between two JWKS fetches; a token
+// with an unknown kid triggers a fetch only when the last one is older.
+func WithRefreshInterval(d time.Duration) Option { return func(s *settings) { s.interval = d } }
+
+// WithLeeway sets the clock skew tolerated on exp, nbf and iat.
+func WithLeeway(d time.Duration) Option { return func(s *settings) { s.leeway = d } }
+
+// WithFetchTimeout bounds one JWKS fetch.
+func WithFetchTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+
+// WithKeyMaxAge sets how long fetched keys are trusted before a background
+// refetch; 0 or less keeps them until an unknown kid shows up.
+func WithKeyMaxAge(d time.Duration) Option { return func(s *settings) { s.maxAge = d } }
+
+// WithClock replaces time.Now, for the token's time claims and the refresh
+// interval alike.
+func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
+
+// New returns a Verifier for tokens issued by issuer (the tenant origin, as
+// "https://TENANT.auth0.com" or with the trailing slash Auth0 puts in iss)
+// for audience. It does not contact Auth0; see Prefetch.
+func New(issuer, audience string, opts ...Option) (*Verifier, error) {
+	base, err := auth0.ParseIssuer(issuer)
+	if err != nil {
+		return nil, errors.New("verify: issuer: " + err.Error())
+	}
+	if strings.TrimSpace(audience) == "" {
+		return nil, errors.New("verify: audience: not set")
+	}
+	s := settings{
+		interval: DefaultRefreshInterval,
+		leeway:   DefaultLeeway,
+		timeout:  DefaultFetchTimeout,
+		maxAge:   DefaultKeyMaxAge,
+		now:      time.Now,
+	}
+	for _, o := range opts {
+		o(&s)
+	}
+	if s.client == nil {
+		s.client = auth0.NewHTTPClient()
+		s.client.Timeout = s.timeout
+	}
+	cfg := auth0.Config{BaseURL: base}
+	v := &Verifier{
+		issuer:   cfg.Issuer(),
+		audience: audience,
+		keys: &keyCache{url: cfg.JWKSURL(), client: s.client, timeout: s.timeout,
+			interval: s.interval, maxAge: s.maxAge, now: s.now},
+	}
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{"RS256"}),
+		jwt.WithIssuer(v.issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(s.leeway),
+		jwt.WithTimeFunc(s.now),
+	)
+	return v, nil
+}
+
+// Issuer is the exact "iss" tokens must carry (with the trailing slash).
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// Audience is the API identifier tokens must be meant for.
+func (v *Verifier) Audience() string { return v.audience }
+
+// Prefetch loads the signing keys unless they are already cached, so the
+// first request does not pay for the fetch. A failure is not fatal: Verify
+// tries again once the refresh interval has passed.
+func (v *Verifier) Prefetch(ctx context.Context) error { return v.keys.prefetch(ctx) }
+
+// Verify checks token (the compact JWT, without "Bearer ") and returns its
+// claims, or an *Error saying why it is refused. ctx bounds only the wait
+// for a JWKS fetch.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	if token == "" || len(token) > MaxTokenBytes {
+		return nil, reject(ReasonMalformed, nil)
+	}
+	raw := jwt.MapClaims{}
+	tok, err := v.parser.ParseWithClaims(token, raw, func(t *jwt.Token) (any, error) {
+		// The parser has already refused every alg but RS256; checked again
+		// so a change of options can never hand an RSA key to HMAC.
+		if t.Method != jwt.SigningMethodRS256 {
+			return nil, reject(ReasonUnsupportedAlg, nil)
+		}
+		if _, ok := t.Header["crit"]; ok {
+			// RFC 7515 4.1.11: extensions we do not implement must fail.
+			return nil, reject(ReasonMalformed, nil)
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, reject(ReasonUnknownKID, nil)
+		}
+		return v.keys.get(ctx, kid)
+	})
+	if err != nil {
+		return nil, classify(tok, raw, err)
+	}
+	sub, _ := raw["sub"].(string)
+	if sub == "" {
+		return nil, reject(ReasonMissingSubject, nil)
+	}
+	return claimsOf(sub, v.issuer, raw), nil
+}
+
+// classify turns the parser's error into one stable reason. The checks
+// follow the parser's order (structure, alg, key, signature, claims), so
+// nothing about the claims is revealed for a token whose signature fails.
+func classify(tok *jwt.Token, raw jwt.MapClaims, err error) *Error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return reject(ReasonMalformed, nil)
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		// alg missing or unknown to the library.
+		return reject(ReasonUnsupportedAlg, nil)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		if tok != nil && tok.Method != nil && tok.Method.Alg() != "RS256" {
+			return reject(ReasonUnsupportedAlg, nil)
+		}
+		return reject(ReasonBadSignature, nil)
+	}
+	// Claims errors come joined; the first that applies names the reason.
+	// Identity (who issued it, for whom) goes before time.
+	switch {
+	case errors.Is(err, jwt.ErrInvalidType):
+		return reject(ReasonMalformed, nil)
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer) || isMissing(raw, "iss"):
+		return reject(ReasonWrongIssuer, nil)
+	case errors.Is(err, jwt.ErrTokenInvalidAudience) || isMissing(raw, "aud"):
+		return reject(ReasonWrongAudience, nil)
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return reject(ReasonExpired, nil)
+	case errors.Is(err, jwt.ErrTokenNotValidYet) || errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return reject(ReasonNotYetValid, nil)
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return reject(ReasonMissingExpiry, nil)
+	}
+	return reject(ReasonMalformed, err)
+}
+
+func isMissing(raw jwt.MapClaims, name string) bool {
+	switch v := raw[name].(type) {
+	case nil:
+		return true
+	case string:
+		return v == ""
+	case []any:
+		// The parser treats [""] like no audience at all.
+		return len(v) == 0 || (len(v) == 1 && v[0] == "")
+	}
+	return false
+}
+
+func claimsOf(sub, issuer string, raw jwt.MapClaims) *Claims {
+	c := &Claims{Subject: sub, Issuer: issuer, Raw: raw}
+	// The parser has validated these, so their types are right.
+	c.Audience, _ = raw.GetAudience()
+	if exp, _ := raw.GetExpirationTime(); exp != nil {
+		c.ExpiresAt = exp.Time
+	}
+	if iat, _ := raw.GetIssuedAt(); iat != nil {
+		c.IssuedAt = iat.Time
+	}
+	if scope, ok := raw["scope"].(string); ok {
+		c.Scopes = strings.Fields(scope)
+	}
+	if perms, ok := raw["permissions"].([]any); ok {
+		c.Permissions = make([]string, 0, len(perms))
+		for _, p := range perms {
+			if s, ok := p.(string); ok {
+				c.Permissions = append(c.Permissions, s)
+			}
+		}
+	}
+	return c
+}
