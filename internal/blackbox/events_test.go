@@ -66,7 +66,7 @@ func TestEnvJSONDeclaresBothFunctionsAndNoSecret(t *testing.T) {
 	}
 	want := map[string][]string{
 		"SignupFunction": {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION"},
-		"TokenFunction":  {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION", "AUTH0_TOKEN_AUDIENCE", "AUTH0_CLIENT_SECRET_ARN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
+		"TokenFunction":  {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION", "AUTH0_TOKEN_AUDIENCE", "AUTH0_SCOPE", "AUTH0_CLIENT_SECRET_ARN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
 	}
 	for fn, vars := range want {
 		for _, v := range vars {
