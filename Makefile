@@ -17,6 +17,7 @@ GO_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) go build -trimpath -buildv
 	-tags lambda.norpc -ldflags "-s -w -buildid="
 
 .PHONY: help build-SignupFunction build-TokenFunction build-MeFunction build test lint dev invoke deploy clean
+.PHONY: bench bench-bin bench-build bench-size bench-coldstart bench-warm
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -57,6 +58,39 @@ invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secre
 
 deploy: ## sam build && sam deploy (needs the sam CLI and AWS credentials)
 	sam build && sam deploy
+
+# Benchmarks (BENCHMARKS.md). Binaries go to $(BENCH)/<arch>/<name>/bootstrap,
+# built by the same $(GO_BUILD) as the functions; the output is also kept in
+# bench/results/latest.txt.
+BENCH := $(DIST)/bench
+BENCH_HOST = $(shell go env GOHOSTARCH)
+BENCH_PKGS := signup=./functions/signup token=./functions/token hello=./bench/hello sdkprobe=./bench/sdkprobe
+
+bench: ## every performance figure: size, cold start, memory, connections, Python, warm overhead
+	@mkdir -p bench/results
+	@{ $(MAKE) --no-print-directory -s bench-size && \
+	   $(MAKE) --no-print-directory -s bench-coldstart && \
+	   $(MAKE) --no-print-directory -s bench-warm; echo $$? >bench/results/.status; } 2>&1 | tee bench/results/latest.txt
+	@exit $$(cat bench/results/.status)
+
+bench-bin: # one bootstrap: PKG into ARTIFACTS_DIR for GOARCH
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap $(PKG)
+
+bench-build: # the four bootstraps for BENCH_ARCH into $(BENCH)/$(BENCH_ARCH)
+	@for p in $(BENCH_PKGS); do \
+		$(MAKE) --no-print-directory -s bench-bin PKG=$${p#*=} ARTIFACTS_DIR=$(BENCH)/$(BENCH_ARCH)/$${p%%=*} GOARCH=$(BENCH_ARCH) || exit 1; \
+	done
+
+bench-size: ## stripped and zipped linux/arm64 bootstrap sizes vs the baselines
+	@$(MAKE) --no-print-directory -s bench-build BENCH_ARCH=arm64
+	@go run ./bench/size $(BENCH)/arm64
+
+bench-coldstart: ## cold start, init phases, peak RSS, Auth0 connections, Python floor (host arch)
+	@$(MAKE) --no-print-directory -s bench-build BENCH_ARCH=$(BENCH_HOST)
+	@go run ./bench/coldstart -bin $(BENCH)/$(BENCH_HOST)
+
+bench-warm: ## per-invocation overhead of each handler: go test -bench, median of 5
+	@go test -run '^$$' -bench . -benchmem -count 5 ./internal/api/ | go run ./bench/benchsum
 
 clean: ## remove build outputs
 	rm -rf $(DIST) .aws-sam

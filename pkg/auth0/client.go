@@ -3,7 +3,6 @@ package auth0
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/auth0-sam-go/authapi/internal/flatjson"
 )
 
 // maxBody bounds what we read of any answer: Auth0's are a few KiB, and a
@@ -30,6 +32,10 @@ type Client struct {
 	http      *http.Client
 	signupURL string
 	tokenURL  string
+	// The parts of the request bodies that depend only on cfg, encoded
+	// once: see signupJSON and tokenForm.
+	signupHead, signupTail string
+	tokenForm              [3]string
 	// retryDelay is the jittered pause before the token call's one retry.
 	retryDelay func() time.Duration
 }
@@ -39,11 +45,21 @@ func NewClient(cfg Config, hc *http.Client) *Client {
 	if hc == nil {
 		hc = NewHTTPClient()
 	}
+	q := url.QueryEscape
 	return &Client{
 		cfg:        cfg,
 		http:       hc,
 		signupURL:  cfg.BaseURL + "/dbconnections/signup",
 		tokenURL:   cfg.BaseURL + "/oauth/token",
+		signupHead: `{"client_id":` + string(flatjson.AppendString(nil, cfg.ClientID)) + `,"email":`,
+		signupTail: `,"connection":` + string(flatjson.AppendString(nil, cfg.Connection)) + `}`,
+		// url.Values.Encode's output, keys sorted, with the three
+		// per-request values (client_secret, password, username) cut out.
+		tokenForm: [3]string{
+			"audience=" + q(cfg.Audience) + "&client_id=" + q(cfg.ClientID) + "&client_secret=",
+			"&grant_type=" + q(PasswordRealmGrant) + "&password=",
+			"&realm=" + q(cfg.Connection) + "&scope=" + q(cfg.Scope) + "&username=",
+		},
 		retryDelay: func() time.Duration { return 50*time.Millisecond + rand.N(100*time.Millisecond) },
 	}
 }
@@ -84,11 +100,15 @@ type SignupResult struct {
 // UserID is the "sub" that this user's tokens carry.
 func (r SignupResult) UserID() string { return "auth0|" + r.ID }
 
-type signupBody struct {
-	ClientID   string `json:"client_id"`
-	Email      string `json:"email"`
-	Password   string `json:"password"`
-	Connection string `json:"connection"`
+// signupJSON is what json.Marshal writes for
+// {client_id, email, password, connection}, without its reflection.
+func (c *Client) signupJSON(email, password string) []byte {
+	b := make([]byte, 0, len(c.signupHead)+len(c.signupTail)+len(email)+len(password)+len(`,"password":`)+8)
+	b = append(b, c.signupHead...)
+	b = flatjson.AppendString(b, email)
+	b = append(b, `,"password":`...)
+	b = flatjson.AppendString(b, password)
+	return append(b, c.signupTail...)
 }
 
 type signupAnswer struct {
@@ -101,33 +121,29 @@ type signupAnswer struct {
 // Signup creates a user in the configured database connection. It is never
 // retried: a request that reached Auth0 may have created the user.
 func (c *Client) Signup(ctx context.Context, email, password string) (SignupResult, error) {
-	body, err := json.Marshal(signupBody{
-		ClientID: c.cfg.ClientID, Email: email, Password: password, Connection: c.cfg.Connection,
-	})
-	if err != nil {
-		return SignupResult{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.signupURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.signupURL, bytes.NewReader(c.signupJSON(email, password)))
 	if err != nil {
 		return SignupResult{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	status, header, data, err := c.do(ctx, req)
+	var a signupAnswer
+	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
+		if status != http.StatusOK && status != http.StatusCreated {
+			return parseError(status, header, data, classifySignup)
+		}
+		if !a.decode(data) {
+			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable signup answer"}
+		}
+		if a.ID == "" {
+			a.ID = strings.TrimPrefix(a.AltID, "auth0|")
+		}
+		if a.ID == "" {
+			return &Error{Kind: KindUpstream, Status: status, Description: "signup answer without a user id"}
+		}
+		return nil
+	})
 	if err != nil {
 		return SignupResult{}, err
-	}
-	if status != http.StatusOK && status != http.StatusCreated {
-		return SignupResult{}, parseError(status, header, data, classifySignup)
-	}
-	var a signupAnswer
-	if err := json.Unmarshal(data, &a); err != nil {
-		return SignupResult{}, &Error{Kind: KindUpstream, Status: status, Description: "unreadable signup answer"}
-	}
-	if a.ID == "" {
-		a.ID = strings.TrimPrefix(a.AltID, "auth0|")
-	}
-	if a.ID == "" {
-		return SignupResult{}, &Error{Kind: KindUpstream, Status: status, Description: "signup answer without a user id"}
 	}
 	return SignupResult{ID: a.ID, Email: a.Email, EmailVerified: a.EmailVerified}, nil
 }
@@ -156,16 +172,7 @@ type Token struct {
 // nothing about the credentials (5xx, dropped connection) is retried once
 // after a short jittered pause, when the deadline leaves room for it.
 func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
-	form := url.Values{
-		"grant_type":    {PasswordRealmGrant},
-		"realm":         {c.cfg.Connection},
-		"client_id":     {c.cfg.ClientID},
-		"client_secret": {tr.ClientSecret},
-		"audience":      {c.cfg.Audience},
-		"username":      {tr.Username},
-		"password":      {tr.Password},
-		"scope":         {c.cfg.Scope},
-	}.Encode()
+	form := c.tokenFormFor(tr)
 	tok, err := c.token(ctx, form, tr.ClientIP)
 	var e *Error
 	if errors.As(err, &e) && e.Kind == KindUpstream {
@@ -183,8 +190,40 @@ func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
 	return tok, err
 }
 
-func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form))
+// tokenFormFor is what url.Values.Encode writes for the password-realm
+// form, without building and sorting a map per request.
+func (c *Client) tokenFormFor(tr TokenRequest) []byte {
+	n := len(c.tokenForm[0]) + len(c.tokenForm[1]) + len(c.tokenForm[2])
+	for _, v := range [...]string{tr.ClientSecret, tr.Password, tr.Username} {
+		n += len(v) + len(v)/2 // room for some escapes
+	}
+	b := make([]byte, 0, n)
+	b = append(b, c.tokenForm[0]...)
+	b = appendQueryEscape(b, tr.ClientSecret)
+	b = append(b, c.tokenForm[1]...)
+	b = appendQueryEscape(b, tr.Password)
+	b = append(b, c.tokenForm[2]...)
+	return appendQueryEscape(b, tr.Username)
+}
+
+// appendQueryEscape appends url.QueryEscape(s).
+func appendQueryEscape(dst []byte, s string) []byte {
+	const upperhex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', upperhex[c>>4], upperhex[c&15])
+		}
+	}
+	return dst
+}
+
+func (c *Client) token(ctx context.Context, form []byte, clientIP string) (Token, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, bytes.NewReader(form))
 	if err != nil {
 		return Token{}, err
 	}
@@ -192,37 +231,47 @@ func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error
 	if clientIP != "" {
 		req.Header.Set("Auth0-Forwarded-For", clientIP)
 	}
-	status, header, data, err := c.do(ctx, req)
+	var t Token
+	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
+		if status != http.StatusOK {
+			return parseError(status, header, data, classifyToken)
+		}
+		if !t.decode(data) || t.AccessToken == "" {
+			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
+		}
+		return nil
+	})
 	if err != nil {
 		return Token{}, err
-	}
-	if status != http.StatusOK {
-		return Token{}, parseError(status, header, data, classifyToken)
-	}
-	var t Token
-	if err := json.Unmarshal(data, &t); err != nil || t.AccessToken == "" {
-		return Token{}, &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
 	}
 	return t, nil
 }
 
-// do sends req and reads at most maxBody bytes of the answer.
-func (c *Client) do(ctx context.Context, req *http.Request) (int, http.Header, []byte, error) {
+// answerBufs holds the buffers answers are read into; read copies what it
+// keeps, so a warm function reads every answer without allocating.
+var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// do sends req, reads at most maxBody bytes of the answer and hands them to
+// read, which must not keep the slice.
+func (c *Client) do(ctx context.Context, req *http.Request, read func(status int, header http.Header, body []byte) error) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, transportError(ctx, err)
+		return transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	buf := answerBufs.Get().(*bytes.Buffer)
+	defer answerBufs.Put(buf)
+	buf.Reset()
+	_, err = buf.ReadFrom(&io.LimitedReader{R: resp.Body, N: maxBody + 1})
 	if err != nil {
-		return 0, nil, nil, transportError(ctx, err)
+		return transportError(ctx, err)
 	}
-	if len(data) > maxBody {
-		return 0, nil, nil, &Error{Kind: KindUpstream, Status: resp.StatusCode,
+	if buf.Len() > maxBody {
+		return &Error{Kind: KindUpstream, Status: resp.StatusCode,
 			Description: fmt.Sprintf("answer larger than %d bytes", maxBody)}
 	}
-	return resp.StatusCode, resp.Header, data, nil
+	return read(resp.StatusCode, resp.Header, buf.Bytes())
 }
 
 func transportError(ctx context.Context, err error) *Error {
