@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -168,5 +169,106 @@ func badRequests() []badRequest {
 		{"no method in requestContext", event("", "application/json", withPassword("Correct-Horse-42")), bad, inv},
 		{"zero event", events.APIGatewayV2HTTPRequest{}, bad, inv},
 	}
-	return cases
+	return append(cases, moreBadRequests()...)
+}
+
+// moreBadRequests extends the corpus with the rest of issue 4's list: more
+// encodings, nesting, look-alikes, odd methods and content types, and events
+// as the Lambda runtime decodes them from JSON with parts missing.
+func moreBadRequests() []badRequest {
+	const bad, tooLarge, media, method = 400, 413, 415, 405
+	inv, big, unsup, notAllowed := "invalid_request", "payload_too_large", "unsupported_media_type", "method_not_allowed"
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	b64 := func(body string, enc *base64.Encoding) events.APIGatewayV2HTTPRequest {
+		ev := jsonEvent(enc.EncodeToString([]byte(body)))
+		ev.IsBase64Encoded = true
+		return ev
+	}
+	return []badRequest{
+		// JSON structure and encoding
+		{"utf-8 BOM before object", jsonEvent("\xef\xbb\xbf" + withPassword("Correct-Horse-42")), bad, inv},
+		{"raw NUL byte between tokens", jsonEvent("{\"email\":\"jane@example.com\",\x00\"password\":\"x\"}"), bad, inv},
+		{"raw control char in string", jsonEvent("{\"email\":\"jane@example.com\",\"password\":\"a\x01b\"}"), bad, inv},
+		{"raw newline in string", jsonEvent("{\"email\":\"jane@example.com\",\"password\":\"a\nb\"}"), bad, inv},
+		{"invalid utf-8 in key", jsonEvent("{\"em\xffail\":\"jane@example.com\",\"password\":\"x\"}"), bad, inv},
+		{"invalid utf-8 in unknown field", jsonEvent("{\"email\":\"jane@example.com\",\"password\":\"x\",\"n\":\"\xc3\"}"), bad, inv},
+		{"overlong utf-8 encoding", jsonEvent("{\"email\":\"jane@example.com\",\"password\":\"\xc0\xaf\"}"), bad, inv},
+		{"utf-8 encoded surrogate", jsonEvent("{\"email\":\"jane@example.com\",\"password\":\"\xed\xa0\x80\"}"), bad, inv},
+		{"duplicate email by escape", jsonEvent(`{"email":"a@example.com","em\u0061il":"b@example.com","password":"Correct-Horse-42"}`), bad, inv},
+		{"duplicate password by escape", jsonEvent(`{"email":"jane@example.com","password":"a","p\u0061ssword":"b"}`), bad, inv},
+		{"duplicate keys, first invalid", jsonEvent(`{"email":null,"email":"jane@example.com","password":"Correct-Horse-42"}`), bad, inv},
+		{"deeply nested unclosed", jsonEvent(`{"email":"jane@example.com","password":"x","deep":` + strings.Repeat("[", 5000)), bad, inv},
+		{"deeply nested email", jsonEvent(`{"email":` + deep(4000) + `,"password":"x"}`), bad, inv},
+		{"deeply nested body", jsonEvent(deep(8000)), bad, inv},
+		{"nested object as password", jsonEvent(`{"email":"jane@example.com","password":{"password":{"password":"x"}}}`), bad, inv},
+		{"email huge number", jsonEvent(`{"email":1e999999999,"password":"x"}`), bad, inv},
+		{"password 400-digit number", jsonEvent(`{"email":"jane@example.com","password":` + strings.Repeat("9", 400) + `}`), bad, inv},
+		{"password negative zero", jsonEvent(`{"email":"jane@example.com","password":-0}`), bad, inv},
+		{"unknown field 17 KiB string", jsonEvent(`{"email":"jane@example.com","password":"x","pad":"` + strings.Repeat("a", 17<<10) + `"}`), tooLarge, big},
+		{"email escaped NUL", jsonEvent(`{"email":"jane\u0000@example.com","password":"Correct-Horse-42"}`), bad, inv},
+		{"password escaped NUL at end", jsonEvent(`{"email":"jane@example.com","password":"Correct-Horse-42\u0000"}`), bad, inv},
+		{"empty key only", jsonEvent(`{"":"jane@example.com"}`), bad, inv},
+		// emails
+		{"email ipv6 literal", jsonEvent(withEmail("jane@[IPv6:2001:db8::1]")), bad, inv},
+		{"email trailing dot domain", jsonEvent(withEmail("jane@example.com.")), bad, inv},
+		{"email tab", jsonEvent(withEmail("jane\t@example.com")), bad, inv},
+		{"email display name only angle", jsonEvent(withEmail("<jane@example.com>")), bad, inv},
+		{"email mailto", jsonEvent(withEmail("mailto:jane@example.com")), bad, inv},
+		{"email domain comment", jsonEvent(withEmail("jane@example.com(work)")), bad, inv},
+		{"email underscore domain", jsonEvent(withEmail("jane@exa_mple.com")), bad, inv},
+		{"email all-digit tld", jsonEvent(withEmail("jane@example.123")), bad, inv},
+		{"email 1 KiB", jsonEvent(withEmail(strings.Repeat("a", 1000) + "@example.com")), bad, inv},
+		{"email greek omicron look-alike", jsonEvent(withEmail("jane@examp\u03bfle.com")), bad, inv},
+		{"email fullwidth letters", jsonEvent(withEmail("\uff4aane@example.com")), bad, inv},
+		{"email combining accent", jsonEvent(withEmail("jane\u0301@example.com")), bad, inv},
+		{"email right-to-left override", jsonEvent(withEmail("jane\u202e@example.com")), bad, inv},
+		{"email escaped look-alike", jsonEvent(`{"email":"j\u0430ne@example.com","password":"Correct-Horse-42"}`), bad, inv},
+		// passwords
+		{"password 1024 multibyte plus one", jsonEvent(withPassword(strings.Repeat("\u00e9", 512) + "x")), bad, inv},
+		{"password 4096 bytes", jsonEvent(withPassword(strings.Repeat("Aa1-", 1024))), bad, inv},
+		{"password 1 MiB base64", b64(withPassword(strings.Repeat("p", 1<<20)), base64.StdEncoding), tooLarge, big},
+		// base64
+		{"base64 url alphabet", b64(withPassword("Correct-Horse-42?>?>"), base64.URLEncoding), bad, inv},
+		{"base64 without padding", b64(withPassword("Correct-Horse-42"), base64.RawStdEncoding), bad, inv},
+		{"base64 empty", b64("", base64.StdEncoding), bad, inv},
+		{"base64 of whitespace", b64(" \n ", base64.StdEncoding), bad, inv},
+		{"base64 of invalid utf-8", b64("{\"email\":\"jane@example.com\",\"password\":\"\xff\"}", base64.StdEncoding), bad, inv},
+		{"base64 of json array", b64(`[1,2]`, base64.StdEncoding), bad, inv},
+		{"base64 flag on plain json", func() events.APIGatewayV2HTTPRequest {
+			ev := jsonEvent(withPassword("Correct-Horse-42"))
+			ev.IsBase64Encoded = true
+			return ev
+		}(), bad, inv},
+		// content types
+		{"two content types", event("POST", "application/json, text/plain", withPassword("Correct-Horse-42")), media, unsup},
+		{"json subtype suffix", event("POST", "application/vnd.api+json", withPassword("Correct-Horse-42")), media, unsup},
+		{"text/json", event("POST", "text/json", withPassword("Correct-Horse-42")), media, unsup},
+		{"wildcard type", event("POST", "*/*", withPassword("Correct-Horse-42")), media, unsup},
+		{"content type with NUL", event("POST", "application/json\x00", withPassword("Correct-Horse-42")), media, unsup},
+		{"json with unterminated param", event("POST", `application/json; charset="utf-8`, withPassword("Correct-Horse-42")), media, unsup},
+		// methods
+		{"HEAD", event("HEAD", "", ""), method, notAllowed},
+		{"lower-case get", event("get", "", ""), method, notAllowed},
+		{"look-alike P0ST", event("P0ST", "application/json", withPassword("Correct-Horse-42")), method, notAllowed},
+		{"POST with space", event("POST ", "application/json", withPassword("Correct-Horse-42")), method, notAllowed},
+		{"CONNECT", event("CONNECT", "", ""), method, notAllowed},
+		// events as the runtime decodes them, with parts missing
+		{"event without requestContext", decodedEvent(`{"version":"2.0","headers":{"content-type":"application/json"},"body":` + quote(withPassword("Correct-Horse-42")) + `}`), bad, inv},
+		{"event without requestContext.http", decodedEvent(`{"version":"2.0","requestContext":{"requestId":"r1"},"body":` + quote(withPassword("Correct-Horse-42")) + `}`), bad, inv},
+		{"event with null http", decodedEvent(`{"requestContext":{"http":null},"body":` + quote(withPassword("Correct-Horse-42")) + `}`), bad, inv},
+		{"event with empty method", decodedEvent(`{"requestContext":{"http":{"method":"","sourceIp":"203.0.113.10"}},"body":` + quote(withPassword("Correct-Horse-42")) + `}`), bad, inv},
+		{"event without body", decodedEvent(`{"requestContext":{"http":{"method":"POST"}}}`), bad, inv},
+		{"event with null body and headers", decodedEvent(`{"requestContext":{"http":{"method":"POST"}},"headers":null,"body":null}`), bad, inv},
+		{"empty json event", decodedEvent(`{}`), bad, inv},
+	}
+}
+
+// decodedEvent is an event as the Lambda runtime hands it over: decoded
+// from the JSON API Gateway sent.
+func decodedEvent(raw string) events.APIGatewayV2HTTPRequest {
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		panic("corpus: bad event JSON: " + err.Error())
+	}
+	return ev
 }

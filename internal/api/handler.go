@@ -117,7 +117,11 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 				// The secret may have been rotated since we read it: re-read once.
 				l.secretRead = true
 				fresh, rerr := secret.Refresh(ctx)
-				if rerr == nil && fresh != clientSecret {
+				switch {
+				case rerr != nil:
+					// Whether it was rotated cannot be known: try again later.
+					err = &secretError{rerr}
+				case fresh != clientSecret:
 					req.ClientSecret = fresh
 					tok, err = client.Token(ctx, req)
 				}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -359,31 +358,8 @@ func TestMisconfiguredHandler(t *testing.T) {
 	}
 }
 
-func TestHangingAuth0AnswersBeforeTheDeadline(t *testing.T) {
-	for _, deadline := range []time.Duration{time.Second, 3 * time.Second} {
-		for _, route := range []string{"signup", "token"} {
-			t.Run(route+"/"+deadline.String(), func(t *testing.T) {
-				a := newTestAPI(t, auth0test.Config{})
-				a.srv.AddUser(email, goodPassword)
-				a.srv.Fault("/oauth/token", auth0test.Fault{Hang: true})
-				a.srv.Fault("/dbconnections/signup", auth0test.Fault{Hang: true})
-				h := map[string]Handler{"signup": a.signup, "token": a.token}[route]
-				ctx, cancel := context.WithTimeout(context.Background(), deadline)
-				defer cancel()
-				resp, err := h(ctx, creds("new.user@example.com", goodPassword))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("answered after the deadline")
-				}
-				var body map[string]any
-				json.Unmarshal([]byte(resp.Body), &body)
-				wantError(t, resp, body, 504, "upstream_timeout")
-			})
-		}
-	}
-}
+// The deadline tests (1 s, 3 s and 10 s, repeated, both handlers) are
+// TestDeadlineDiscipline in faults_test.go.
 
 func TestOneLogLinePerRequestWithMaskedEmail(t *testing.T) {
 	a := newTestAPI(t, auth0test.Config{})

@@ -202,8 +202,9 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 				e.Rules = rules.Rules
 			}
 		}
-	} else if status < 500 {
-		// A 4xx we cannot read is not something the user did wrong.
+	} else if status < 500 && status != http.StatusTooManyRequests {
+		// A 4xx we cannot read is not something the user did wrong. A 429
+		// is a rate limit whatever its body: it must not be retried.
 		e.Kind = KindUpstream
 		e.Description = "unreadable error body"
 		return e
@@ -281,13 +282,16 @@ func classifyToken(e *Error) {
 // retryAfter reads Auth0's X-RateLimit-Reset (UTC epoch seconds), or a
 // standard Retry-After, and never returns less than one second.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	wait := time.Second
-	if reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); err == nil {
-		wait = time.Unix(reset, 0).Sub(now)
-	} else if secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil {
-		wait = time.Duration(secs) * time.Second
-	}
 	const maxWait = time.Hour
+	const maxSecs = int64(maxWait/time.Second) + 1
+	wait := time.Second
+	// Both values are clamped before conversion: a huge one must give the
+	// cap, not an overflowed duration.
+	if reset, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); err == nil {
+		wait = time.Unix(min(max(reset, now.Unix()), now.Unix()+maxSecs), 0).Sub(now)
+	} else if secs, err := strconv.ParseInt(strings.TrimSpace(h.Get("Retry-After")), 10, 64); err == nil {
+		wait = time.Duration(min(max(secs, 0), maxSecs)) * time.Second
+	}
 	switch {
 	case wait < time.Second:
 		wait = time.Second
