@@ -53,37 +53,47 @@ func withBudget(ctx context.Context) (context.Context, context.CancelFunc) {
 func serve(ctx context.Context, logger *slog.Logger, route string, ev *events.APIGatewayV2HTTPRequest,
 	call func(ctx context.Context, creds Credentials, l *requestLog) (events.APIGatewayV2HTTPResponse, error),
 ) (resp events.APIGatewayV2HTTPResponse) {
+	return logged(ctx, logger, route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
+		creds, err := DecodeCredentials(ev)
+		if err != nil {
+			l.failure = err
+			return failure(err)
+		}
+		l.email = creds.Email
+		callCtx, cancel := withBudget(ctx)
+		defer cancel()
+		resp, err := call(callCtx, creds, l)
+		if err != nil {
+			l.observe(err)
+			return failure(err)
+		}
+		return resp, ""
+	})
+}
+
+// logged runs handle behind a panic guard and writes the request's one log
+// line; handle returns the response and its error code ("" on success).
+func logged(ctx context.Context, logger *slog.Logger, route string,
+	handle func(l *requestLog) (events.APIGatewayV2HTTPResponse, string),
+) (resp events.APIGatewayV2HTTPResponse) {
 	start := time.Now()
 	l := requestLog{route: route}
 	code := ""
-	fail := func(err error) events.APIGatewayV2HTTPResponse {
-		o := OutcomeOf(err)
-		code = o.Code
-		return errorResponse(o)
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug must still give the caller JSON and the operator a line.
 			l.failure = errors.New("panic in handler")
-			code = internalError.Code
-			resp = errorResponse(internalError)
+			resp, code = errorResponse(internalError), internalError.Code
 		}
 		l.write(ctx, logger, start, resp.StatusCode, code)
 	}()
-	creds, err := DecodeCredentials(ev)
-	if err != nil {
-		l.failure = err
-		return fail(err)
-	}
-	l.email = creds.Email
-	callCtx, cancel := withBudget(ctx)
-	defer cancel()
-	resp, err = call(callCtx, creds, &l)
-	if err != nil {
-		l.observe(err)
-		return fail(err)
-	}
+	resp, code = handle(&l)
 	return resp
+}
+
+func failure(err error) (events.APIGatewayV2HTTPResponse, string) {
+	o := OutcomeOf(err)
+	return errorResponse(o), o.Code
 }
 
 // NewSignupHandler serves POST /signup.
@@ -142,10 +152,10 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 // crashing in a loop of cold starts.
 func NewMisconfiguredHandler(route string, logger *slog.Logger) Handler {
 	return func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		l := requestLog{route: route, failure: errMisconfigured}
-		resp := errorResponse(misconfigured)
-		l.write(ctx, logger, time.Now(), resp.StatusCode, misconfigured.Code)
-		return resp, nil
+		return logged(ctx, logger, route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
+			l.failure = errMisconfigured
+			return failure(errMisconfigured)
+		}), nil
 	}
 }
 

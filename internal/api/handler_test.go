@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/auth0-sam-go/authapi/internal/contracttest"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/aws/aws-lambda-go/events"
@@ -380,5 +382,31 @@ func TestOneLogLinePerRequestWithMaskedEmail(t *testing.T) {
 	}
 	if _, ok := second["auth0_ms"]; !ok {
 		t.Errorf("no auth0_ms in %v", second)
+	}
+}
+
+type panickingAuth0 struct{}
+
+func (panickingAuth0) Signup(context.Context, string, string) (auth0.SignupResult, error) {
+	panic("bug")
+}
+
+// A bug in a handler still gives the caller the contract's JSON and the
+// operator exactly one ERROR line, instead of API Gateway's bare 500.
+func TestPanicGivesJSONAndOneLogLine(t *testing.T) {
+	logs := &syncBuffer{}
+	recordLogs(t, logs)
+	h := NewSignupHandler(panickingAuth0{}, NewLogger(logs))
+	resp, err := h(context.Background(), creds(email, goodPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.Unmarshal([]byte(resp.Body), &body)
+	wantError(t, resp, body, 500, "internal_error")
+	contracttest.Load(t).Check(t, "POST", "/signup", resp.StatusCode, resp.Headers, resp.Body)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"level":"ERROR"`) || !strings.Contains(lines[0], `"code":"internal_error"`) {
+		t.Fatalf("log:\n%s", logs)
 	}
 }

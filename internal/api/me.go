@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -31,26 +30,17 @@ var errNoClaims = errors.New("no JWT authorizer claims in the event")
 // itself. Without those claims (a route deployed without the authorizer)
 // it refuses rather than trusting the request.
 func NewMeHandler(logger *slog.Logger) Handler {
-	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
-		start := time.Now()
-		l := requestLog{route: "GET /me"}
-		code := ""
-		defer func() {
-			if r := recover(); r != nil {
-				l.failure = errors.New("panic in handler")
-				code = internalError.Code
-				resp = errorResponse(internalError)
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return logged(ctx, logger, "GET /me", func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
+			body, ok := meFromClaims(&ev)
+			if !ok {
+				l.failure = errNoClaims
+				resp := errorResponse(invalidToken)
+				resp.Headers["WWW-Authenticate"] = `Bearer error="invalid_token"`
+				return resp, invalidToken.Code
 			}
-			l.write(ctx, logger, start, resp.StatusCode, code)
-		}()
-		body, ok := meFromClaims(&ev)
-		if !ok {
-			l.failure, code = errNoClaims, invalidToken.Code
-			resp = errorResponse(invalidToken)
-			resp.Headers["WWW-Authenticate"] = `Bearer error="invalid_token"`
-			return resp, nil
-		}
-		return jsonResponse(http.StatusOK, body), nil
+			return jsonResponse(http.StatusOK, body), ""
+		}), nil
 	}
 }
 

@@ -216,15 +216,20 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 	return e
 }
 
+// tooManyKind tells brute-force protection (too_many_attempts) from the
+// tenant's rate limit: both are 429.
+func tooManyKind(code string) Kind {
+	if code == "too_many_attempts" {
+		return KindTooManyAttempts
+	}
+	return KindRateLimited
+}
+
 func classifySignup(e *Error) {
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Status == http.StatusTooManyRequests:
-		if e.Code == "too_many_attempts" {
-			e.Kind = KindTooManyAttempts
-		} else {
-			e.Kind = KindRateLimited
-		}
+		e.Kind = tooManyKind(e.Code)
 	case e.Status >= 500:
 		e.Kind = KindUpstream
 	case e.Code == "invalid_password" || strings.HasPrefix(e.Name, "Password"):
@@ -248,11 +253,7 @@ func classifyToken(e *Error) {
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Status == http.StatusTooManyRequests:
-		if e.Code == "too_many_attempts" {
-			e.Kind = KindTooManyAttempts
-		} else {
-			e.Kind = KindRateLimited
-		}
+		e.Kind = tooManyKind(e.Code)
 	case e.Status >= 500:
 		if strings.Contains(desc, "default connection") {
 			e.Kind = KindMisconfigured
