@@ -3,7 +3,9 @@
 # in a _test.go file) for a bounded time.
 #
 #   FUZZTIME      time per target: a Go duration (3m), plain seconds (45) or
-#                 an iteration count (10000x); default 30s
+#                 an iteration count (10000x); default 30s. CI passes a count:
+#                 under load Go 1.26 can fail a duration run at its expiry with
+#                 a bare "context deadline exceeded" (golang/go#75804).
 #   FUZZ_TARGETS  optional regexp; only targets whose name matches run
 #
 # A failing input is written by `go test` to the package's
