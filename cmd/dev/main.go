@@ -77,8 +77,8 @@ func run() error {
 // API Gateway's own 404 for anything else.
 func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/signup", route("POST /signup", api.NewSignupHandler(client, logger)))
-	mux.Handle("/token", route("POST /token", api.NewTokenHandler(client, secrets, logger)))
+	mux.Handle("/signup", route("ANY /signup", api.NewSignupHandler(client, logger)))
+	mux.Handle("/token", route("ANY /token", api.NewTokenHandler(client, secrets, logger)))
 	mux.Handle("/me", meRoute(verifier, api.NewMeHandler(logger)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

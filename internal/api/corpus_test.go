@@ -133,6 +133,9 @@ func badRequests() []badRequest {
 		{"password 1025 bytes", jsonEvent(withPassword(strings.Repeat("p", 1025))), bad, inv},
 		{"password 1025 bytes multibyte", jsonEvent(withPassword(strings.Repeat("\u00e9", 513))), bad, inv},
 		{"password NUL", jsonEvent(withPassword("Correct\x00Horse")), bad, inv},
+		{"password lone high surrogate escape", jsonEvent(`{"email":"jane@example.com","password":"Correct-\ud800-Horse"}`), bad, inv},
+		{"password lone low surrogate escape", jsonEvent(`{"email":"jane@example.com","password":"Correct-Horse-\udfff"}`), bad, inv},
+		{"password reversed surrogate pair", jsonEvent(`{"email":"jane@example.com","password":"Correct-\ude00\ud83d"}`), bad, inv},
 		{"password 1 MiB", jsonEvent(withPassword(strings.Repeat("p", 1<<20))), tooLarge, big},
 		// size
 		{"body just over 16 KiB", jsonEvent(withEmail("jane@example.com") + strings.Repeat(" ", 16<<10)), tooLarge, big},

@@ -35,7 +35,9 @@ type SecretSource interface {
 // Deadline budget: answer before Lambda's deadline with this much to spare,
 // so a hanging Auth0 yields our 504 rather than a Lambda timeout.
 const (
-	minMargin     = 50 * time.Millisecond
+	// A 128 MB function gets a fraction of a vCPU: a tighter floor could
+	// be eaten by scheduling alone.
+	minMargin     = 200 * time.Millisecond
 	maxMargin     = 500 * time.Millisecond
 	defaultBudget = auth0.RequestTimeout
 )

@@ -13,7 +13,16 @@ import (
 // NewLogger writes JSON lines, the format the template's LoggingConfig
 // expects.
 func NewLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: lambdaKeys}))
+}
+
+// lambdaKeys names the time "timestamp", the key Lambda's JSON log format
+// reads, so it keeps our timestamps and levels.
+func lambdaKeys(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		a.Key = "timestamp"
+	}
+	return a
 }
 
 // requestLog collects what the one summary line of a request says.

@@ -208,7 +208,62 @@ func stringField(name string, raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", invalid(name + ": must be a string")
 	}
+	if hasLoneSurrogate(raw) {
+		// encoding/json would turn it into U+FFFD: two different
+		// passwords would become one, and not the one the client sent.
+		return "", invalid(name + ": contains an invalid Unicode escape")
+	}
 	return s, nil
+}
+
+// hasLoneSurrogate reports a \uD800-\uDFFF escape in a JSON string that
+// is not half of a surrogate pair.
+func hasLoneSurrogate(raw []byte) bool {
+	for i := 0; i+1 < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escaped character, perhaps a backslash
+			continue
+		}
+		v, ok := hex4(raw, i+2)
+		switch {
+		case !ok:
+			return false // json.Unmarshal has already refused it
+		case v >= 0xD800 && v <= 0xDBFF:
+			low, ok := hex4(raw, i+8)
+			if !ok || raw[i+6] != '\\' || raw[i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		case v >= 0xDC00 && v <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var v rune
+	for _, c := range b[at : at+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 func checkPassword(p string) error {

@@ -42,6 +42,7 @@ func TestDecodeCredentialsAccepts(t *testing.T) {
 		{"unknown fields ignored", "application/json", `{"name":"Jane","email":"jane@example.com","password":"pw","extra":{"a":[1,2]}}`, false, Credentials{"jane@example.com", "pw"}},
 		{"base64", "application/json", base64.StdEncoding.EncodeToString([]byte(withPassword("pw"))), true, Credentials{"jane@example.com", "pw"}},
 		{"escaped unicode password", "application/json", `{"email":"jane@example.com","password":"p\u00e9\ud83d\ude00"}`, false, Credentials{"jane@example.com", "p\u00e9\U0001F600"}},
+		{"escaped backslash before ud800", "application/json", `{"email":"jane@example.com","password":"a\\ud800"}`, false, Credentials{"jane@example.com", `a\ud800`}},
 		{"password exactly 1024 bytes", "application/json", withPassword(strings.Repeat("p", 1024)), false, Credentials{"jane@example.com", strings.Repeat("p", 1024)}},
 		{"password with spaces kept", "application/json", withPassword("  two words  "), false, Credentials{"jane@example.com", "  two words  "}},
 		{"plus and subdomain", "application/json", withEmail("jane.doe+tag@mail.example.co.uk"), false, Credentials{"jane.doe+tag@mail.example.co.uk", "Correct-Horse-42"}},

@@ -260,6 +260,9 @@ func classifyToken(e *Error) {
 		} else {
 			e.Kind = KindUpstream
 		}
+	case desc == "user is blocked":
+		// Seen with both "unauthorized" (401) and "invalid_grant" (403).
+		e.Kind = KindAccessDenied
 	case e.Code == "invalid_grant":
 		e.Kind = KindInvalidCredentials
 	case e.Code == "invalid_client",

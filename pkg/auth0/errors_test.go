@@ -59,6 +59,7 @@ func TestClassifyTokenCatalogue(t *testing.T) {
 		{429, `{"error": "too_many_attempts", "error_description": "Your account has been blocked after multiple consecutive login attempts."}`, KindTooManyAttempts},
 		{401, `{"error": "password_leaked", "error_description": "This login attempt has been blocked because the password you're using was previously disclosed through a data breach (not in this application)."}`, KindAccessDenied},
 		{401, `{"error": "unauthorized", "error_description": "user is blocked"}`, KindAccessDenied},
+		{403, `{"error": "invalid_grant", "error_description": "user is blocked"}`, KindAccessDenied},
 		{401, `{"error": "requires_verification", "error_description": "Suspicious request requires verification"}`, KindAccessDenied},
 		{400, `{"error": "invalid_request", "error_description": "the connection was disabled"}`, KindMisconfigured},
 		{400, `{"statusCode": 400, "error": "invalid_scope", "error_description": "Scope must be an array or a string"}`, KindMisconfigured},
