@@ -522,6 +522,9 @@ func (s *Server) verifyFactorLocked(p params, grant string, c mfaClaims, u *user
 		case !now.Before(o.expires):
 			delete(s.oobs, code)
 			return refuse(http.StatusUnauthorized, "expired_token", "oob_code is expired")
+		case o.state == oobRejected:
+			delete(s.oobs, code)
+			return refuse(http.StatusBadRequest, "access_denied", "MFA Authorization rejected.")
 		}
 		if binding := p.get("binding_code"); binding != "" {
 			if subtle.ConstantTimeCompare([]byte(binding), []byte(o.binding)) != 1 {
@@ -533,9 +536,6 @@ func (s *Server) verifyFactorLocked(p params, grant string, c mfaClaims, u *user
 			polledAt := o.lastPoll
 			o.lastPoll = now
 			switch {
-			case o.state == oobRejected:
-				delete(s.oobs, code)
-				return refuse(http.StatusBadRequest, "access_denied", "MFA Authorization rejected.")
 			case o.state == oobPending && !polledAt.IsZero() && now.Sub(polledAt) < oobInterval:
 				// Documented code, text not catalogued.
 				return refuse(http.StatusBadRequest, "slow_down", "You are polling faster than allowed. Try again in 5 seconds.")

@@ -329,7 +329,8 @@ func TestMFAOOBPollingApproveReject(t *testing.T) {
 
 	oob = challengeOOB(t, s, mt)
 	s.RejectOOB(oob)
-	mfaGrant(t, s, oobGrant, mt, "oob_code", oob).is(t, 400,
+	// Final, even with the right binding code.
+	mfaGrant(t, s, oobGrant, mt, "oob_code", oob, "binding_code", lastMessage(t, s).Code).is(t, 400,
 		`{"error":"access_denied","error_description":"MFA Authorization rejected."}`)
 	if s.ApproveOOB(oob) {
 		t.Error("a rejected challenge was approved")

@@ -135,9 +135,12 @@ func (s *Server) refreshGrant(p params) reply {
 		return oauthErr(http.StatusBadRequest, "invalid_request", "Missing required parameter: refresh_token")
 	}
 	s.mu.Lock()
-	fam, next, refused := s.exchangeLocked(token)
 	var g grantOf
+	var next string
+	e, refused := s.liveTokenLocked(token)
 	if refused == nil {
+		// The user first, so that retries keep getting the same answer.
+		fam := e.fam
 		u := s.byID[fam.userID]
 		switch {
 		case u == nil:
@@ -146,6 +149,7 @@ func (s *Server) refreshGrant(p params) reply {
 			// Not catalogued for refresh: the login's answer.
 			refused = &reply{status: http.StatusUnauthorized, body: oauthError{Error: "unauthorized", ErrorDescription: "user is blocked"}}
 		default:
+			next, refused = s.rotateLocked(e)
 			g = grantOf{user: *u, audience: fam.audience, amr: fam.amr,
 				scopes: reduceScopes(fam.scopes, p.get("scope")),
 				// Seen in a third-party sample of a refreshed Auth0 token.
@@ -161,24 +165,31 @@ func (s *Server) refreshGrant(p params) reply {
 	return tokenReply(ans)
 }
 
-// exchangeLocked validates a refresh token and rotates it. next is the new
-// token, "" without rotation.
-func (s *Server) exchangeLocked(token string) (fam *rtFamily, next string, refused *reply) {
-	invalid := &reply{status: http.StatusForbidden, body: oauthError{Error: "invalid_grant", ErrorDescription: descBadRefreshToken}}
-	st := &s.refresh
-	e := st.tokens[token]
-	now := s.now()
-	if e == nil || e.fam.revoked || !now.Before(e.fam.expires) {
-		return nil, "", invalid
+// liveTokenLocked finds a refresh token whose family is valid.
+func (s *Server) liveTokenLocked(token string) (*rtEntry, *reply) {
+	e := s.refresh.tokens[token]
+	if e == nil || e.fam.revoked || !s.now().Before(e.fam.expires) {
+		return nil, invalidRefresh()
 	}
-	fam = e.fam
+	return e, nil
+}
+
+func invalidRefresh() *reply {
+	return &reply{status: http.StatusForbidden, body: oauthError{Error: "invalid_grant", ErrorDescription: descBadRefreshToken}}
+}
+
+// rotateLocked exchanges a valid token: next is the new token, "" without
+// rotation.
+func (s *Server) rotateLocked(e *rtEntry) (next string, refused *reply) {
+	st := &s.refresh
+	now := s.now()
 	switch {
 	case s.cfg.NonRotatingRefreshTokens:
-		return fam, "", nil
+		return "", nil
 	case e.rotatedAt.IsZero():
 		e.rotatedAt = now
-		e.successor = st.mint(fam)
-		return fam, e.successor, nil
+		e.successor = st.mint(e.fam)
+		return e.successor, nil
 	}
 	// Reuse. Within the overlap period the token just rotated may be
 	// exchanged again (Auth0 forks the family); anything else revokes the
@@ -186,10 +197,10 @@ func (s *Server) exchangeLocked(token string) (fam *rtFamily, next string, refus
 	// denied"); this is the answer to any invalid refresh token.
 	if succ := st.tokens[e.successor]; succ != nil && succ.rotatedAt.IsZero() &&
 		s.cfg.RotationLeeway > 0 && now.Sub(e.rotatedAt) <= s.cfg.RotationLeeway {
-		return fam, st.mint(fam), nil
+		return st.mint(e.fam), nil
 	}
-	st.drop(fam)
-	return nil, "", invalid
+	st.drop(e.fam)
+	return "", invalidRefresh()
 }
 
 func reduceScopes(granted []string, asked string) []string {
