@@ -34,9 +34,9 @@ const (
 	mfaTokenTTL = 10 * time.Minute
 	// oobTTL: email and SMS codes expire after 5 minutes.
 	oobTTL = 5 * time.Minute
-	// oobInterval is the slowest polling of an OOB challenge that does not
-	// get slow_down (RFC 8628's default interval; Auth0's is not
-	// catalogued).
+	// oobInterval is the shortest time between two polls of an OOB
+	// challenge that does not get slow_down (RFC 8628's default interval;
+	// Auth0's is not catalogued).
 	oobInterval = 5 * time.Second
 	// Failed MFA codes: a bucket of 10 attempts refilled at one per 6
 	// minutes, as Auth0 documents for email and SMS codes.
@@ -81,23 +81,24 @@ func (s *Server) seal(v any) string {
 	if err != nil {
 		panic("auth0test: seal: " + err.Error())
 	}
-	aead := s.aead()
-	nonce := randomBytes(aead.NonceSize())
-	return b64.EncodeToString(aead.Seal(nonce, nonce, plain, nil))
+	nonce := randomBytes(s.sealer.NonceSize())
+	return b64.EncodeToString(s.sealer.Seal(nonce, nonce, plain, nil))
 }
 
 func (s *Server) unseal(token string, v any) bool {
 	raw, err := b64.DecodeString(token)
-	aead := s.aead()
-	if err != nil || len(raw) < aead.NonceSize() {
+	n := s.sealer.NonceSize()
+	if err != nil || len(raw) < n {
 		return false
 	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], nil)
+	plain, err := s.sealer.Open(nil, raw[:n], raw[n:], nil)
 	return err == nil && json.Unmarshal(plain, v) == nil
 }
 
-func (s *Server) aead() cipher.AEAD {
-	block, err := aes.NewCipher(s.sealKey)
+// newSealer is AES-256-GCM under a random key: tokens do not outlive the
+// server.
+func newSealer() cipher.AEAD {
+	block, err := aes.NewCipher(randomBytes(32))
 	if err != nil {
 		panic("auth0test: " + err.Error())
 	}

@@ -90,6 +90,7 @@ func TestManagementGetAndDeleteUser(t *testing.T) {
 	s := newServer(t, auth0test.Config{Clock: clock.Now})
 	sub := s.AddUser("u@example.com", goodPass)
 	rt := login(t, s, "u@example.com", "offline_access").ok(t).RefreshToken
+	rt = refresh(t, s, rt).ok(t).RefreshToken // not a login: logins_count stays 1
 	tok := m2mToken(t, s, s.ManagementAudience(), "").ok(t).AccessToken
 
 	a := mgmt(t, s, "GET", "users/"+url.PathEscape(sub), tok, nil)

@@ -2,6 +2,7 @@ package auth0test
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -160,7 +161,7 @@ type Server struct {
 	closed    chan struct{} // closed by Close: releases hanging faults
 	closeOnce sync.Once
 	inflight  sync.WaitGroup
-	sealKey   []byte // seals mfa_tokens and oob_codes
+	sealer    cipher.AEAD // seals mfa_tokens; used under mu
 
 	mu       sync.Mutex
 	closing  bool
@@ -196,7 +197,7 @@ func NewServer(cfg Config) *Server {
 		cfg:      cfg,
 		ln:       ln,
 		closed:   make(chan struct{}),
-		sealKey:  randomBytes(32),
+		sealer:   newSealer(),
 		secret:   cfg.ClientSecret,
 		users:    map[string]*user{},
 		byID:     map[string]*user{},

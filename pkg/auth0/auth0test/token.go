@@ -203,11 +203,17 @@ type grantOf struct {
 	amr      []string // the ID token's "amr", ["mfa"] after MFA
 }
 
-// issue builds a successful answer for a user: an access token, an ID
-// token with openid, and with offline_access (newRefresh) a refresh token
-// starting a new family.
+// issue builds the answer to a login (password, code, MFA): an access
+// token, an ID token with openid, and with offline_access (newRefresh) a
+// refresh token starting a new family. The login is counted.
 func (s *Server) issue(g grantOf, newRefresh bool) reply {
 	ans := s.userTokens(g)
+	s.mu.Lock()
+	if live := s.byID[g.user.id]; live != nil {
+		live.logins++
+		live.lastLogin = s.now()
+	}
+	s.mu.Unlock()
 	if newRefresh && slices.Contains(g.scopes, "offline_access") {
 		ans.RefreshToken = s.newRefreshFamily(g)
 	}
@@ -222,8 +228,7 @@ func tokenReply(ans tokenAnswer) reply {
 	}}
 }
 
-// userTokens signs the access and ID tokens of a user grant and counts the
-// login.
+// userTokens signs the access and ID tokens of a user grant.
 func (s *Server) userTokens(g grantOf) tokenAnswer {
 	u := g.user
 	scope := strings.Join(g.scopes, " ")
@@ -263,12 +268,6 @@ func (s *Server) userTokens(g grantOf) tokenAnswer {
 		}
 		ans.IDToken = s.SignToken(nil, id)
 	}
-	s.mu.Lock()
-	if live := s.byID[u.id]; live != nil {
-		live.logins++
-		live.lastLogin = s.now()
-	}
-	s.mu.Unlock()
 	return ans
 }
 
