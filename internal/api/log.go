@@ -31,7 +31,6 @@ type requestLog struct {
 	email      string
 	auth0Time  time.Duration
 	auth0Code  string
-	auth0Kind  string
 	auth0HTTP  int
 	hint       string
 	failure    error
@@ -42,7 +41,7 @@ type requestLog struct {
 func (l *requestLog) observe(err error) {
 	l.failure = err
 	if a0 := asAuth0(err); a0 != nil {
-		l.auth0Code, l.auth0Kind, l.auth0HTTP = a0.Code, a0.Kind.String(), a0.Status
+		l.auth0Code, l.auth0HTTP = a0.Code, a0.Status
 		if o := OutcomeOf(err); o.Code == "server_misconfigured" {
 			l.hint = a0.Hint()
 		}

@@ -3,6 +3,7 @@ package secret_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -270,29 +271,21 @@ func TestStoreCallerCancelIsNotThrottled(t *testing.T) {
 // concurrently); the first fetches, the others get its result.
 func TestStoreConcurrentCallers(t *testing.T) {
 	m := &memory{}
-	m.set(id, "v1")
 	s, _ := newStore(m)
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() {
-			if v, err := s.Get(context.Background()); err != nil || v != "v1" {
-				t.Errorf("Get = %q, %v", v, err)
-			}
-		})
+	for i, call := range []func(context.Context) (string, error){s.Get, s.Refresh} {
+		want := fmt.Sprint("v", i+1)
+		m.set(id, want)
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if v, err := call(context.Background()); err != nil || v != want {
+					t.Errorf("call %d = %q, %v; want %q", i, v, err, want)
+				}
+			})
+		}
+		wg.Wait()
+		m.wantCalls(t, i+1)
 	}
-	wg.Wait()
-	m.wantCalls(t, 1)
-
-	m.set(id, "v2")
-	for range 20 {
-		wg.Go(func() {
-			if v, err := s.Refresh(context.Background()); err != nil || v != "v2" {
-				t.Errorf("Refresh = %q, %v", v, err)
-			}
-		})
-	}
-	wg.Wait()
-	m.wantCalls(t, 2)
 }
 
 func TestOpenRefusesBadIDs(t *testing.T) {
