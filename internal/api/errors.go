@@ -19,7 +19,7 @@ type Outcome struct {
 	RetryAfter time.Duration
 }
 
-// errSecretUnavailable wraps a failure to read the client secret.
+// secretError wraps a failure to read the client secret.
 type secretError struct{ err error }
 
 func (e *secretError) Error() string { return "client secret unavailable: " + e.err.Error() }

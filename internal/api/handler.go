@@ -149,18 +149,6 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 	}
 }
 
-// NewMisconfiguredHandler answers every request with 500 server_misconfigured:
-// a function whose settings are broken stays up and says so, instead of
-// crashing in a loop of cold starts.
-func NewMisconfiguredHandler(route string, logger *slog.Logger) Handler {
-	return func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return logged(ctx, logger, route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
-			l.failure = errMisconfigured
-			return failure(errMisconfigured)
-		}), nil
-	}
-}
-
 func sourceIP(ev *events.APIGatewayV2HTTPRequest) string {
 	ip := net.ParseIP(ev.RequestContext.HTTP.SourceIP)
 	if ip == nil {
