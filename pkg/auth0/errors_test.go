@@ -137,7 +137,7 @@ func TestHostilePasswordRulesStaySmall(t *testing.T) {
 	if total > maxRulesText || len(e.Error()) > 1024 || len(e.Policy) > 4*maxRuleText {
 		t.Fatalf("unmet rules %d bytes, error text %d bytes, policy %d bytes", total, len(e.Error()), len(e.Policy))
 	}
-	if got := e.Rules[0].Text(); !got != "%99999999d%99999999d 1 2 %v %" {
+	if got := e.Rules[0].Text(); got != "%99999999d%99999999d 1 2 %v %" {
 		t.Fatalf("widths must not be formatted: %.60q", got)
 	}
 }
