@@ -143,7 +143,8 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 				return events.APIGatewayV2HTTPResponse{}, err
 			}
 			return jsonResponse(http.StatusOK, TokenBody{
-				Data: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken,
+				Data: tok.AccessToken, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope,
 			}), nil
 		}), nil
 	}

@@ -50,6 +50,9 @@ func TestTokenIssuesAccessTokenForTheSignedUpUser(t *testing.T) {
 	if _, ok := body["id_token"]; ok {
 		t.Fatal("the id_token must never be passed on")
 	}
+	if body["access_token"] == nil || body["access_token"] != body["data"] {
+		t.Fatalf("access_token %v must equal data %v", body["access_token"], body["data"])
+	}
 	claims := jwtClaims(t, body["data"].(string))
 	if claims["sub"] != signup["user_id"] || claims["iss"] != a.srv.Issuer() || claims["azp"] != a.cfg.ClientID {
 		t.Fatalf("claims %v", claims)

@@ -24,10 +24,13 @@ type SignupBody struct {
 // TokenBody answers a login. The id_token is never passed on: callers of
 // this API want an access token for other APIs.
 type TokenBody struct {
+	// Data repeats AccessToken for the clients written before access_token.
 	Data         string `json:"data"`
+	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
 }
 
 func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTPResponse {
