@@ -21,5 +21,6 @@ func main() {
 	client := auth0.NewClient(cfg, nil)
 	boot.Phase("config")
 	boot.Done()
-	lambda.Start(api.NewSignupHandler(client, boot.Logger))
+	lambda.Start(api.NewRouter(boot.Logger,
+		api.Route{Method: "POST", Path: "/signup", Handler: api.NewSignupHandler(client, boot.Logger)}))
 }

@@ -26,5 +26,6 @@ func main() {
 	client := auth0.NewClient(cfg, nil)
 	boot.Phase("client")
 	boot.Done()
-	lambda.Start(api.NewTokenHandler(client, store, boot.Logger))
+	lambda.Start(api.NewRouter(boot.Logger,
+		api.Route{Method: "POST", Path: "/token", Handler: api.NewTokenHandler(client, store, boot.Logger)}))
 }

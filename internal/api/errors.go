@@ -17,6 +17,7 @@ type Outcome struct {
 	Code       string
 	Message    string
 	RetryAfter time.Duration
+	Allow      string // the methods a 405 names
 }
 
 // secretError wraps a failure to read the client secret.
@@ -32,7 +33,7 @@ var errMisconfigured = errors.New("server misconfigured")
 func OutcomeOf(err error) Outcome {
 	var reqErr *RequestError
 	if errors.As(err, &reqErr) {
-		return Outcome{Status: reqErr.Status, Code: reqErr.Code, Message: reqErr.Message}
+		return Outcome{Status: reqErr.Status, Code: reqErr.Code, Message: reqErr.Message, Allow: reqErr.allow}
 	}
 	var secErr *secretError
 	if errors.As(err, &secErr) {

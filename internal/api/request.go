@@ -37,6 +37,7 @@ type RequestError struct {
 	Status  int
 	Code    string
 	Message string
+	allow   string // the Allow header of a 405
 }
 
 func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
@@ -56,9 +57,9 @@ func DecodeCredentials(ev *events.APIGatewayV2HTTPRequest) (Credentials, error) 
 	switch method := ev.RequestContext.HTTP.Method; {
 	case method == "":
 		return Credentials{}, invalid("the request has no HTTP method")
-	case !strings.EqualFold(method, http.MethodPost):
+	case method != http.MethodPost:
 		return Credentials{}, &RequestError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Message: "use POST"}
+			Message: "use POST", allow: http.MethodPost}
 	}
 	f, err := decodeBody(ev, credentialsBody)
 	if err != nil {

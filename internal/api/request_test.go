@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -65,13 +66,22 @@ func TestDecodeCredentialsAccepts(t *testing.T) {
 	}
 }
 
-func TestDecodeCredentialsMethodCaseAndHeaderCase(t *testing.T) {
-	ev := event("post", "", withPassword("pw"))
+func TestDecodeCredentialsHeaderCase(t *testing.T) {
+	ev := event("POST", "", withPassword("pw"))
 	ev.Headers = map[string]string{"Content-Type": "text/plain"}
 	_, err := DecodeCredentials(&ev)
 	var re *RequestError
 	if !errors.As(err, &re) || re.Code != "unsupported_media_type" {
 		t.Fatalf("mixed-case Content-Type header was not read: %v", err)
+	}
+}
+
+// HTTP methods are case-sensitive (RFC 9110 9.1): "post" is not POST.
+func TestDecodeCredentialsMethodIsCaseSensitive(t *testing.T) {
+	ev := event("post", "application/json", withPassword("pw"))
+	_, err := DecodeCredentials(&ev)
+	if o := OutcomeOf(err); o.Status != http.StatusMethodNotAllowed || o.Allow != http.MethodPost {
+		t.Fatalf("post: %+v", o)
 	}
 }
 

@@ -53,8 +53,8 @@ func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTP
 func errorResponse(o Outcome) events.APIGatewayV2HTTPResponse {
 	body := ErrorBody{Error: http.StatusText(o.Status), Code: o.Code, Message: o.Message}
 	var extra []string
-	if o.Status == http.StatusMethodNotAllowed {
-		extra = append(extra, "Allow", http.MethodPost)
+	if o.Allow != "" {
+		extra = append(extra, "Allow", o.Allow)
 	}
 	if v := o.retryAfterHeader(); v != "" {
 		extra = append(extra, "Retry-After", v)
