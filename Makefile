@@ -52,9 +52,9 @@ dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unles
 HOST_GOARCH := $(shell go env GOARCH)
 FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))
 
-invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secrets Manager, like `sam local invoke` (FN=signup|token|me)
+invoke: ## run the real bootstrap once with EVENT under AWS's Runtime Interface Emulator, against emulated Auth0 + Secrets Manager (FN=signup|token|me)
 	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
-	go run ./cmd/invoke -bootstrap $(DIST)/host/$(FN)/bootstrap -function $(FUNCTION) -event $(EVENT) -env-file env.json -emulate
+	GOARCH=$(HOST_GOARCH) go run ./cmd/dev -invoke -function $(FUNCTION) -bootstrap $(DIST)/host/$(FN)/bootstrap -event $(EVENT) -env-file env.json
 
 deploy: ## sam build && sam deploy (needs the sam CLI and AWS credentials)
 	sam build && sam deploy
