@@ -3,11 +3,15 @@ module github.com/auth0-sam-go/authapi
 go 1.26.6
 
 require (
+	github.com/MicahParks/jwkset v0.11.4
+	github.com/MicahParks/keyfunc/v3 v3.9.2
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.15.0
 )
 
 require (
