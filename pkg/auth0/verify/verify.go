@@ -78,9 +78,9 @@ type settings struct {
 	now      func() time.Time
 }
 
-// WithContext ties the Verifier to ctx: once ctx is done the background
-// refresh stops and no fetch starts. Without it the refresh lives as long
-// as the process.
+// WithContext bounds New's first fetch and the background refresh by ctx:
+// once ctx is done the refresh goroutine ends. Without it the refresh lives
+// as long as the process.
 func WithContext(ctx context.Context) Option { return func(s *settings) { s.ctx = ctx } }
 
 // WithHTTPClient fetches the JWKS with hc instead of a client bounded by
@@ -95,7 +95,7 @@ func WithRefreshInterval(d time.Duration) Option { return func(s *settings) { s.
 // WithLeeway sets the clock skew tolerated on exp, nbf and iat.
 func WithLeeway(d time.Duration) Option { return func(s *settings) { s.leeway = d } }
 
-// WithFetchTimeout bounds one JWKS fetch.
+// WithFetchTimeout bounds one JWKS fetch; 0 or less keeps the default.
 func WithFetchTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
 
 // WithKeyMaxAge sets how often the keys are fetched again in the
@@ -130,6 +130,10 @@ func New(issuer, audience string, opts ...Option) (*Verifier, error) {
 	for _, o := range opts {
 		o(&s)
 	}
+	if s.timeout <= 0 {
+		// It also bounds a token's wait for an unknown-kid fetch.
+		s.timeout = DefaultFetchTimeout
+	}
 	if s.client == nil {
 		s.client = auth0.NewHTTPClient()
 		s.client.Timeout = s.timeout
@@ -158,8 +162,8 @@ func (v *Verifier) Issuer() string { return v.issuer }
 func (v *Verifier) Audience() string { return v.audience }
 
 // Verify checks token (the compact JWT, without "Bearer ") and returns its
-// claims, or an *Error saying why it is refused. ctx bounds only the wait
-// for a JWKS fetch.
+// claims, or an *Error saying why it is refused. ctx bounds only the JWKS
+// fetch an unknown kid may cause (which the fetch timeout bounds too).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if token == "" || len(token) > MaxTokenBytes {
 		return nil, reject(ReasonMalformed, nil)
