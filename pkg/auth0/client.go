@@ -201,14 +201,30 @@ func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error
 }
 
 // do sends req, reads at most maxBody bytes of the answer and hands them to
-// read.
+// read. Whatever *Error comes out keeps nothing of the request's values
+// (redact): answers are data, and errors are logged.
 func (c *Client) do(ctx context.Context, req *http.Request, read func(status int, header http.Header, body []byte) error) error {
+	err := c.send(ctx, req, read)
+	var e *Error
+	if errors.As(err, &e) {
+		e.redact(requestValues(req))
+	}
+	return err
+}
+
+func (c *Client) send(ctx context.Context, req *http.Request, read func(status int, header http.Header, body []byte) error) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return transportError(ctx, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Auth0 answers these calls itself: a redirect comes from something
+		// else on the way (a proxy, a wrong issuer), and its body is not an
+		// answer, whatever it says.
+		return &Error{Kind: KindUpstream, Status: resp.StatusCode, Description: "redirected instead of answered"}
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return transportError(ctx, err)

@@ -118,7 +118,7 @@ const (
 	maxRules       = 16   // rules, and items per rule
 	maxRuleArgs    = 8    // values in a rule's format
 	maxRuleText    = 200  // bytes of one rule's text
-	maxDescription = 300  // bytes of a description we keep
+	maxDescription = 200  // bytes of a description we keep
 	maxRulesText   = 2048 // bytes of all unmet rules together
 )
 
@@ -278,8 +278,8 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		e.Description = "unreadable error body"
 		return e
 	}
-	e.Description = clip(e.Description, maxDescription)
-	e.Policy = clip(e.Policy, 4*maxRuleText)
+	// Strings stay whole here (the body is at most maxBody): the client
+	// removes the request's values before bounding them (redact).
 	classify(e)
 	if e.Kind == KindRateLimited || e.Kind == KindTooManyAttempts {
 		e.RetryAfter = retryAfter(header, time.Now())
