@@ -221,6 +221,10 @@ func upstreamFaults() []upstreamFault {
 			signupStatus: 502, signupCode: e502, tokenStatus: 502, tokenCode: e502, signupReqs: 1, tokenReqs: 2},
 		{name: "200 several MB", fault: fault(auth0test.Fault{Status: 200, Body: `{"_id":"a","access_token":"` + strings.Repeat("x", bigBody) + `"}`}),
 			signupStatus: 502, signupCode: e502, tokenStatus: 502, tokenCode: e502, signupReqs: 1, tokenReqs: 2},
+		// A redirect is not Auth0's answer, whatever its body says.
+		{name: "302 carrying invalid_grant", fault: fault(auth0test.Fault{Status: 302, Body: jsonErr("invalid_grant", "Wrong email or password."),
+			Header: http.Header{"Location": {"https://login.example.com/"}}}),
+			signupStatus: 502, signupCode: e502, tokenStatus: 502, tokenCode: e502, signupReqs: 1, tokenReqs: 2},
 		{name: "403 html from a proxy", fault: fault(auth0test.Fault{Status: 403, Body: "<html>Forbidden</html>", Header: html}),
 			signupStatus: 502, signupCode: e502, tokenStatus: 502, tokenCode: e502, signupReqs: 1, tokenReqs: 2},
 

@@ -4,12 +4,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/aws/aws-lambda-go/events"
 	"go.uber.org/goleak"
 )
@@ -146,5 +153,111 @@ func TestLeakScanFindsPlantedSecret(t *testing.T) {
 	leaks.mu.Unlock()
 	if len(hits) != 1 {
 		t.Fatalf("scan found %d hits in a planted log, want 1", len(hits))
+	}
+}
+
+// hostileAuth0 is an upstream that answers every call with answer(r), for
+// the handlers wired as main wires them (the production HTTP client).
+func hostileAuth0(t *testing.T, answer http.HandlerFunc) *testAPI {
+	t.Helper()
+	srv := httptest.NewServer(answer)
+	t.Cleanup(srv.Close)
+	logs := &syncBuffer{}
+	recordLogs(t, logs)
+	logger := NewLogger(logs)
+	client := auth0.NewClient(auth0.Config{BaseURL: srv.URL, ClientID: "hostile-client", Audience: "https://api.example.com",
+		Connection: auth0.DefaultConnection, Scope: auth0.DefaultScope}, nil)
+	sec := &fakeSecret{value: `hostile-Secret/+&"<x>=é-` + strings.Repeat("s", 40)}
+	registerSpellings("client secret", sec.value)
+	return &testAPI{t: t, secret: sec, logs: logs,
+		signup: NewSignupHandler(client, logger), token: NewTokenHandler(client, sec, logger)}
+}
+
+// registerSpellings makes the leak scan look for v as the request to Auth0
+// encoded it (form, JSON) as well as it is.
+func registerSpellings(kind string, v string) {
+	quoted, _ := json.Marshal(v)
+	sensitive(kind, v, url.QueryEscape(v), string(quoted[1:len(quoted)-1]))
+}
+
+// TestEchoingUpstreamLeavesNoCredentialInLogs: an upstream (a broken proxy)
+// that echoes the request, body and headers, in every field of its error
+// answer, with every status the handlers treat differently, puts no
+// secret, password or full email in any log line (TestMain's scan, which
+// also looks for them as the form and JSON bodies spelled them); the lines
+// still carry the cleaned text.
+func TestEchoingUpstreamLeavesNoCredentialInLogs(t *testing.T) {
+	const leakEmail, leakPassword = "jane+echo@example.com", `Echo-Pa$$ w0rd+"é<&>\42`
+	registerSpellings("unmasked email", leakEmail)
+	registerSpellings("password", leakPassword)
+	echo := func(r *http.Request) string {
+		body, _ := io.ReadAll(r.Body)
+		var b strings.Builder
+		b.WriteString("you sent " + string(body))
+		for k, vs := range r.Header {
+			b.WriteString(" " + k + ": " + strings.Join(vs, ","))
+		}
+		return b.String()
+	}
+	for _, status := range []int{302, 400, 401, 403, 429, 500} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			a := hostileAuth0(t, func(w http.ResponseWriter, r *http.Request) {
+				e := echo(r)
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("X-Echo", strings.ReplaceAll(e, "\n", " "))
+				w.WriteHeader(status)
+				json.NewEncoder(w).Encode(map[string]string{"error": strings.ReplaceAll(e, " ", ""), "error_description": e,
+					"name": e, "code": e, "description": e, "message": e, "policy": e})
+			})
+			ev := creds(leakEmail, leakPassword)
+			ev.RequestContext.HTTP.SourceIP = "203.0.113.7"
+			a.call(a.signup, ev)
+			a.call(a.token, ev)
+			logs := a.logs.String()
+			if strings.Count(logs, `"msg":"request"`) != 2 {
+				t.Fatalf("want two request lines:\n%s", logs)
+			}
+			if status >= 500 && !strings.Contains(logs, "[redacted]") {
+				t.Fatalf("the echo did not reach the error lines, so this test proves nothing:\n%s", logs)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+				if len(line) > 2048 {
+					t.Fatalf("log line of %d bytes", len(line))
+				}
+			}
+		})
+	}
+}
+
+// TestHostilePasswordRulesGiveASmallAnswer: a password-policy answer built
+// to blow up (format widths, many rules and items, long texts) gives a 400
+// weak_password under 16 KiB, and the function serves the next request.
+func TestHostilePasswordRulesGiveASmallAnswer(t *testing.T) {
+	var hostile atomic.Bool
+	hostile.Store(true)
+	rule := `{"message":"%99999999d%99999999d %d %s %v %%","format":[1,2,3,"` + strings.Repeat("x", 500) + `",5],"verified":false,"items":[` +
+		strings.Repeat(`{"message":"`+strings.Repeat("y", 300)+`","verified":false},`, 20) + `{"message":"last","verified":false}]}`
+	answer := `{"name":"PasswordStrengthError","code":"invalid_password","policy":"` + strings.Repeat("p", 4000) +
+		`","description":{"rules":[` + strings.Repeat(rule+",", 7) + rule + `]},"statusCode":400}`
+	if len(answer) < 60<<10 || len(answer) > 64<<10 {
+		t.Fatalf("answer of %d bytes: it must be large but within what the client reads", len(answer))
+	}
+	a := hostileAuth0(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if hostile.Load() {
+			w.WriteHeader(400)
+			w.Write([]byte(answer))
+			return
+		}
+		w.Write([]byte(`{"_id":"668fbaab724b1bf53b436691","email":"jane.doe@example.com","email_verified":false}`))
+	})
+	resp, body := a.call(a.signup, creds(email, goodPassword))
+	wantError(t, resp, body, 400, "weak_password")
+	if len(resp.Body) >= 16<<10 {
+		t.Fatalf("answer of %d bytes: %.200s", len(resp.Body), resp.Body)
+	}
+	hostile.Store(false)
+	if resp, body := a.call(a.signup, creds(email, goodPassword)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the next signup: %d %v", resp.StatusCode, body)
 	}
 }
