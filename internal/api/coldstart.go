@@ -50,6 +50,7 @@ func (i *Init) ReadSecret(s SecretSource) {
 func (i *Init) Done() {
 	attrs := append([]slog.Attr{slog.String("route", i.route)}, i.phases...)
 	attrs = append(attrs, slog.Float64("init_ms", ms(i.total)))
+	attrs = append(attrs, coldStartAttrs(i.route)...)
 	i.Logger.LogAttrs(context.Background(), slog.LevelInfo, "init", attrs...)
 }
 
@@ -58,8 +59,8 @@ func (i *Init) Done() {
 // it answers every request 500 server_misconfigured, so the function stays
 // up and says so rather than crashing in a loop of cold starts.
 func (i *Init) Misconfigured(err error) Handler {
-	i.Logger.LogAttrs(context.Background(), slog.LevelError, "init failed: the function will answer 500 server_misconfigured",
-		slog.String("route", i.route), slog.String("error", err.Error()))
+	attrs := append([]slog.Attr{slog.String("route", i.route), slog.String("error", err.Error())}, coldStartAttrs(i.route)...)
+	i.Logger.LogAttrs(context.Background(), slog.LevelError, "init failed: the function will answer 500 server_misconfigured", attrs...)
 	return func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return logged(ctx, i.Logger, i.route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
 			l.failure = errMisconfigured

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -56,14 +59,16 @@ func (l *requestLog) write(ctx context.Context, logger *slog.Logger, start time.
 	case status >= 400:
 		level = slog.LevelWarn
 	}
-	attrs := make([]slog.Attr, 0, 14)
+	now := time.Now()
+	took := ms(now.Sub(start))
+	attrs := make([]slog.Attr, 0, 20)
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("aws_request_id", lc.AwsRequestID))
 	}
 	attrs = append(attrs,
 		slog.String("route", l.route),
 		slog.Int("status", status),
-		slog.Float64("duration_ms", ms(time.Since(start))),
+		slog.Float64("duration_ms", took),
 	)
 	if code != "" {
 		attrs = append(attrs, slog.String("code", code))
@@ -90,7 +95,96 @@ func (l *requestLog) write(ctx context.Context, logger *slog.Logger, start time.
 	if l.hint != "" {
 		attrs = append(attrs, slog.String("fix", l.hint))
 	}
+
+	// The metrics (README, Operations): their values and dimensions are
+	// top-level fields, which _aws names.
+	metricCode := code
+	if metricCode == "" {
+		metricCode = "ok"
+	}
+	m := emf()
+	directives := m.request
+	attrs = append(attrs, slog.String("Route", l.route), slog.String("Code", metricCode),
+		slog.Int("Requests", 1), slog.Float64("Latency", took))
+	if l.auth0Time > 0 {
+		directives = m.requestAuth0
+		attrs = append(attrs, slog.Float64("Auth0Latency", ms(l.auth0Time)))
+	}
+	attrs = append(attrs, emfAttr(now, directives))
 	logger.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// Metrics go in the log lines in CloudWatch's embedded metric format
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
+// which CloudWatch Logs extracts with no call from the function.
+const (
+	// EnvMetricsNamespace names the metrics' namespace; DefaultMetricsNamespace
+	// when unset.
+	EnvMetricsNamespace     = "METRICS_NAMESPACE"
+	DefaultMetricsNamespace = "AuthApi"
+)
+
+// MetricsNamespace is the namespace getenv gives.
+func MetricsNamespace(getenv func(string) string) string {
+	if ns := strings.TrimSpace(getenv(EnvMetricsNamespace)); ns != "" {
+		return ns
+	}
+	return DefaultMetricsNamespace
+}
+
+// emfDirectives are the CloudWatchMetrics arrays of each kind of line,
+// encoded once: one directive per dimension set.
+type emfDirectives struct {
+	request, requestAuth0, coldStart slog.Value
+}
+
+type emfDirective struct {
+	Namespace  string      `json:"Namespace"`
+	Dimensions [][]string  `json:"Dimensions"`
+	Metrics    []emfMetric `json:"Metrics"`
+}
+
+type emfMetric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+var emf = sync.OnceValue(func() emfDirectives {
+	return newEMFDirectives(MetricsNamespace(os.Getenv))
+})
+
+func newEMFDirectives(ns string) emfDirectives {
+	encode := func(ds ...emfDirective) slog.Value {
+		b, err := json.Marshal(ds)
+		if err != nil {
+			panic(err) // fixed types: cannot happen
+		}
+		return slog.AnyValue(json.RawMessage(b))
+	}
+	requests := emfDirective{Namespace: ns, Dimensions: [][]string{{"Route", "Code"}},
+		Metrics: []emfMetric{{Name: "Requests", Unit: "Count"}}}
+	latency := emfMetric{Name: "Latency", Unit: "Milliseconds"}
+	return emfDirectives{
+		request: encode(requests, emfDirective{Namespace: ns, Dimensions: [][]string{{"Route"}},
+			Metrics: []emfMetric{latency}}),
+		requestAuth0: encode(requests, emfDirective{Namespace: ns, Dimensions: [][]string{{"Route"}},
+			Metrics: []emfMetric{latency, {Name: "Auth0Latency", Unit: "Milliseconds"}}}),
+		coldStart: encode(emfDirective{Namespace: ns, Dimensions: [][]string{{"Route"}},
+			Metrics: []emfMetric{{Name: "ColdStart", Unit: "Count"}}}),
+	}
+}
+
+// emfAttr is a line's _aws member.
+func emfAttr(now time.Time, directives slog.Value) slog.Attr {
+	return slog.Attr{Key: "_aws", Value: slog.GroupValue(
+		slog.Int64("Timestamp", now.UnixMilli()),
+		slog.Attr{Key: "CloudWatchMetrics", Value: directives},
+	)}
+}
+
+// coldStartAttrs are the metric fields of a cold start's line.
+func coldStartAttrs(route string) []slog.Attr {
+	return []slog.Attr{slog.String("Route", route), slog.Int("ColdStart", 1), emfAttr(time.Now(), emf().coldStart)}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
