@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"bytes"
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
@@ -258,7 +259,9 @@ func TestTokenSurvivesManyInvocations(t *testing.T) {
 	s := newStack(t)
 	s.auth0.AddUser("jane.doe@example.com", "Correct-Horse-42")
 	f := rie.StartT(t, hostBin["TokenFunction"], s.tokenEnv(s.arn)...)
-	good, bad := loadEvent(t, "token.json"), loadEvent(t, "signup-invalid-email.json")
+	good := loadEvent(t, "token.json")
+	// The signup event's bad body, sent to this function's own route.
+	bad := bytes.Replace(good, []byte(`jane.doe@example.com`), []byte(`not-an-email`), 1)
 	for i := 0; i < 200; i++ {
 		payload, want := good, 200
 		if i%4 == 3 {
