@@ -70,14 +70,17 @@ func scrub(s string, values []string) string {
 }
 
 // requestValues lists what req carried: its header values (but the media
-// types), its query and its body's form or JSON values, each as it is and
+// types) and their words, its query and its body's form or JSON values, each as it is and
 // as the request encoded it, longest first so that no shorter value breaks
 // a longer one before it is removed.
 func requestValues(req *http.Request) []string {
 	var raw []string
 	for k, vs := range req.Header {
 		if k != "Accept" && k != "Content-Type" {
-			raw = append(raw, vs...)
+			for _, v := range vs {
+				// "Bearer <token>": the token alone too.
+				raw = append(append(raw, v), strings.Fields(v)...)
+			}
 		}
 	}
 	raw = appendForm(raw, req.URL.Query())
