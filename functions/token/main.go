@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -17,14 +18,19 @@ func main() {
 	boot := api.NewInit(os.Stdout, "POST /token")
 	cfg, cfgErr := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	boot.Phase("config")
+	var client *auth0.Client
+	if cfgErr == nil {
+		client = auth0.NewClient(cfg, nil)
+		// Opened while the secret is read: the first login finds it ready.
+		client.Preconnect(context.Background())
+	}
+	boot.Phase("client")
 	store, secretErr := secret.Open(os.Getenv(secret.EnvID))
 	if err := errors.Join(cfgErr, secretErr); err != nil {
 		lambda.Start(boot.Misconfigured(err))
 		return
 	}
 	boot.ReadSecret(store)
-	client := auth0.NewClient(cfg, nil)
-	boot.Phase("client")
 	boot.Done()
 	lambda.Start(api.NewRouter(boot.Logger,
 		api.Route{Method: "POST", Path: "/token", Handler: api.NewTokenHandler(client, store, boot.Logger)}))

@@ -32,16 +32,22 @@ type Client struct {
 	tokenURL  string
 	// retryDelay is the jittered pause before the token call's one retry.
 	retryDelay func() time.Duration
+	// ahead dials for http's transport when the client made it (Preconnect).
+	ahead *dialAhead
 }
 
-// NewClient returns a client for cfg. A nil hc means NewHTTPClient().
+// NewClient returns a client for cfg. A nil hc means NewHTTPClient(), whose
+// first connection Preconnect can open ahead of the first request.
 func NewClient(cfg Config, hc *http.Client) *Client {
+	var ahead *dialAhead
 	if hc == nil {
 		hc = NewHTTPClient()
+		ahead = withDialAhead(hc.Transport.(*http.Transport))
 	}
 	return &Client{
 		cfg:        cfg,
 		http:       hc,
+		ahead:      ahead,
 		signupURL:  cfg.BaseURL + "/dbconnections/signup",
 		tokenURL:   cfg.BaseURL + "/oauth/token",
 		retryDelay: func() time.Duration { return 50*time.Millisecond + rand.N(100*time.Millisecond) },
