@@ -8,6 +8,11 @@ ifneq ($(origin GOARCH),command line)
 GOARCH := arm64
 endif
 PORT ?= 3000
+# make dev listens on loopback; only `make dev HOST=...` on the command line
+# changes that (a HOST in the environment is often just the machine's name).
+ifneq ($(origin HOST),command line)
+HOST := 127.0.0.1
+endif
 FN ?= token
 EVENT ?= events/$(FN).json
 DIST := dist
@@ -46,8 +51,10 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 	cfn-lint template.yaml
 	openapi-spec-validator api/openapi.yaml
 
-dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set)
-	PORT=$(PORT) go run ./cmd/dev
+dev: ## serve the API on http://127.0.0.1:$(PORT) (HOST=0.0.0.0 for the LAN; embedded Auth0 emulator unless AUTH0_* is set)
+	@go build -o $(DIST)/host/dev ./cmd/dev
+	@# exec: the server is make's own child, so stopping make stops it.
+	exec env HOST='$(HOST)' PORT='$(PORT)' DEV_STOP_WITH_PARENT=1 $(DIST)/host/dev
 
 HOST_GOARCH := $(shell go env GOARCH)
 FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))

@@ -36,6 +36,9 @@ func main() {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("DEV_STOP_WITH_PARENT") != "" { // make dev: see stopWithParent
+		ctx = stopWithParent(ctx)
+	}
 	logger := api.NewLogger(os.Stdout)
 
 	cfg, secrets, cleanup, err := auth0Setup(ctx)
@@ -51,15 +54,19 @@ func run() error {
 	}
 	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger)
 
-	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
+	addr := net.JoinHostPort(envOr("HOST", "127.0.0.1"), envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", ln.Addr())
-	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
-	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", ln.Addr())
+	local := localAddr(ln.Addr().(*net.TCPAddr))
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", local)
+	if w := exposureWarning(ln.Addr().(*net.TCPAddr), lanAddrs()); w != "" {
+		fmt.Fprintln(os.Stderr, w)
+	}
+	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", local)
+	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", local)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
