@@ -44,7 +44,7 @@ func (c *Client) Preconnect(ctx context.Context) {
 		return
 	}
 	if c.ahead.tr.Proxy != nil {
-		if p, err := c.ahead.tr.Proxy(&http.Request{URL: u}); err != nil || p != nil {
+		if proxy, err := c.ahead.tr.Proxy(&http.Request{URL: u}); err != nil || proxy != nil {
 			return
 		}
 	}
@@ -110,7 +110,7 @@ func (d *dialAhead) dialTLS(ctx context.Context, network, addr string) (net.Conn
 		case <-p.done:
 			// Older than the pool keeps an idle connection: it may be
 			// closed at the other end; a new one is safer.
-			if p.conn != nil && time.Since(p.opened) < d.tr.IdleConnTimeout {
+			if p.conn != nil && (d.tr.IdleConnTimeout == 0 || time.Since(p.opened) < d.tr.IdleConnTimeout) {
 				return p.conn, nil
 			}
 			if p.conn != nil {
