@@ -37,19 +37,46 @@ const (
 	KindClientRejected
 	// KindMisconfigured: the tenant or this deployment is set up wrongly.
 	KindMisconfigured
+	// KindMFARequired: the password was right and the tenant wants a
+	// second factor; Error.MFAToken carries the way forward.
+	KindMFARequired
+	// KindInvalidMFACode: a wrong or expired OTP, binding, OOB or recovery
+	// code.
+	KindInvalidMFACode
+	// KindMFATokenInvalid: the mfa_token is expired, malformed or another
+	// client's: the user must sign in again.
+	KindMFATokenInvalid
+	// KindAuthorizationPending: an out-of-band challenge is not approved
+	// yet; poll again.
+	KindAuthorizationPending
+	// KindSlowDown: the out-of-band challenge is polled too often.
+	KindSlowDown
+	// KindAlreadyEnrolled: the user has a factor; challenge it rather than
+	// enroll another.
+	KindAlreadyEnrolled
+	// KindEnrollmentRequired: the user has no factor this application can
+	// challenge.
+	KindEnrollmentRequired
 )
 
 var kindNames = [...]string{
-	KindUpstream:           "upstream",
-	KindTimeout:            "timeout",
-	KindInvalidSignup:      "invalid_signup",
-	KindWeakPassword:       "weak_password",
-	KindInvalidCredentials: "invalid_credentials",
-	KindAccessDenied:       "access_denied",
-	KindTooManyAttempts:    "too_many_attempts",
-	KindRateLimited:        "rate_limited",
-	KindClientRejected:     "client_rejected",
-	KindMisconfigured:      "misconfigured",
+	KindUpstream:             "upstream",
+	KindTimeout:              "timeout",
+	KindInvalidSignup:        "invalid_signup",
+	KindWeakPassword:         "weak_password",
+	KindInvalidCredentials:   "invalid_credentials",
+	KindAccessDenied:         "access_denied",
+	KindTooManyAttempts:      "too_many_attempts",
+	KindRateLimited:          "rate_limited",
+	KindClientRejected:       "client_rejected",
+	KindMisconfigured:        "misconfigured",
+	KindMFARequired:          "mfa_required",
+	KindInvalidMFACode:       "invalid_mfa_code",
+	KindMFATokenInvalid:      "mfa_token_invalid",
+	KindAuthorizationPending: "authorization_pending",
+	KindSlowDown:             "slow_down",
+	KindAlreadyEnrolled:      "already_enrolled",
+	KindEnrollmentRequired:   "enrollment_required",
 }
 
 func (k Kind) String() string {
@@ -78,6 +105,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the transport error, when there was one.
 	Err error
+	// MFAToken is the mfa_token of an mfa_required answer: a 10-minute
+	// credential, so Error() never prints it.
+	MFAToken string
 }
 
 func (e *Error) Error() string {
@@ -220,6 +250,7 @@ type wireError struct {
 	Policy           string          `json:"policy"`
 	Error            json.RawMessage `json:"error"`
 	ErrorDescription string          `json:"error_description"`
+	MFAToken         string          `json:"mfa_token"`
 }
 
 type wireRules struct {
@@ -261,6 +292,11 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		}
 		if w.ErrorDescription != "" {
 			e.Description = w.ErrorDescription
+		}
+		if len(w.MFAToken) <= maxMFAToken {
+			// A longer one is not Auth0's (theirs are under 1 KiB) and is
+			// not passed on.
+			e.MFAToken = w.MFAToken
 		}
 		if len(w.Description) > 0 {
 			var text string
@@ -341,6 +377,8 @@ func classifyToken(e *Error) {
 		e.Kind = KindClientRejected
 	case e.Code == "access_denied" && strings.HasPrefix(desc, "service not found"):
 		e.Kind = KindMisconfigured // unknown audience
+	case e.Code == "mfa_required" && e.MFAToken != "":
+		e.Kind = KindMFARequired
 	case e.Code == "access_denied", e.Code == "mfa_required", e.Code == "password_leaked",
 		e.Code == "requires_verification", e.Code == "unauthorized":
 		e.Kind = KindAccessDenied
