@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -30,8 +31,9 @@ func recordLogs(t *testing.T, b *syncBuffer) {
 	leaks.logs = append(leaks.logs, b)
 }
 
-// sensitive registers values that must never be logged. Very short values
-// would match by chance, so they are left out.
+// sensitive registers values that must never be logged. Short ones (a
+// 6-digit OTP) would match by chance inside other text, so they are looked
+// for as whole JSON strings, the way a log line would carry them.
 func sensitive(kind string, values ...string) {
 	leaks.mu.Lock()
 	defer leaks.mu.Unlock()
@@ -39,11 +41,17 @@ func sensitive(kind string, values ...string) {
 		leaks.sensitive = map[string]string{}
 	}
 	for _, v := range values {
-		if len(v) >= 8 {
+		switch {
+		case len(v) >= 8:
 			leaks.sensitive[v] = kind
+		case len(v) >= 4:
+			leaks.sensitive[`"`+v+`"`] = kind
 		}
 	}
 }
+
+// mfaFields are the request and answer fields that carry MFA credentials.
+var mfaFields = []string{"mfa_token", "otp", "oob_code", "binding_code", "recovery_code", "secret", "barcode_uri", "refresh_token"}
 
 // noteEvent registers the email and password a request carries.
 func noteEvent(ev events.APIGatewayV2HTTPRequest) {
@@ -55,9 +63,24 @@ func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 		}
 		body = string(b)
 	}
+	if bearer, ok := strings.CutPrefix(header(ev.Headers, "authorization"), "Bearer "); ok {
+		sensitive("bearer token", bearer)
+	}
 	var m map[string]any
 	if json.Unmarshal([]byte(body), &m) != nil {
-		return
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		m = map[string]any{}
+		for k := range form {
+			m[k] = form.Get(k)
+		}
+	}
+	for _, k := range mfaFields {
+		if v, ok := m[k].(string); ok {
+			sensitive(k, v)
+		}
 	}
 	if p, ok := m["password"].(string); ok {
 		sensitive("password", p)
@@ -69,11 +92,19 @@ func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 	}
 }
 
-// noteAnswer registers the tokens a response carries.
+// noteAnswer registers the tokens, MFA secrets and codes a response
+// carries.
 func noteAnswer(body map[string]any) {
-	for _, k := range []string{"data", "refresh_token"} {
+	for _, k := range append([]string{"data", "access_token"}, mfaFields...) {
 		if v, ok := body[k].(string); ok {
-			sensitive("token", v)
+			sensitive(k, v)
+		}
+	}
+	if codes, ok := body["recovery_codes"].([]any); ok {
+		for _, c := range codes {
+			if v, ok := c.(string); ok {
+				sensitive("recovery code", v)
+			}
 		}
 	}
 }
@@ -146,5 +177,35 @@ func TestLeakScanFindsPlantedSecret(t *testing.T) {
 	leaks.mu.Unlock()
 	if len(hits) != 1 {
 		t.Fatalf("scan found %d hits in a planted log, want 1", len(hits))
+	}
+}
+
+// TestLeakScanFindsShortCodes: a 6-digit OTP is found as a JSON string,
+// and not inside other digits.
+func TestLeakScanFindsShortCodes(t *testing.T) {
+	leaks.mu.Lock()
+	saved, savedLogs := leaks.sensitive, leaks.logs
+	leaks.sensitive, leaks.logs = nil, nil
+	leaks.mu.Unlock()
+	defer func() {
+		leaks.mu.Lock()
+		leaks.sensitive, leaks.logs = saved, savedLogs
+		leaks.mu.Unlock()
+	}()
+	sensitive("otp", "123456")
+	clean, leaky := &syncBuffer{}, &syncBuffer{}
+	clean.Write([]byte(`{"timestamp":"2030-01-01T12:00:00.123456Z","duration_ms":1123456}`))
+	leaky.Write([]byte(`{"msg":"x","otp":"123456"}`))
+	leaks.mu.Lock()
+	leaks.logs = []*syncBuffer{clean}
+	leaks.mu.Unlock()
+	if hits := scanLeaks(); len(hits) != 0 {
+		t.Fatalf("false hits: %v", hits)
+	}
+	leaks.mu.Lock()
+	leaks.logs = []*syncBuffer{leaky}
+	leaks.mu.Unlock()
+	if hits := scanLeaks(); len(hits) != 1 {
+		t.Fatalf("%d hits in a planted log, want 1", len(hits))
 	}
 }

@@ -13,6 +13,8 @@ type ErrorBody struct {
 	Error   string `json:"error"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// MFAToken comes with mfa_required only.
+	MFAToken string `json:"mfa_token,omitempty"`
 }
 
 // SignupBody answers a created user.
@@ -51,7 +53,7 @@ func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTP
 }
 
 func errorResponse(o Outcome) events.APIGatewayV2HTTPResponse {
-	body := ErrorBody{Error: http.StatusText(o.Status), Code: o.Code, Message: o.Message}
+	body := ErrorBody{Error: http.StatusText(o.Status), Code: o.Code, Message: o.Message, MFAToken: o.MFAToken}
 	var extra []string
 	if o.Allow != "" {
 		extra = append(extra, "Allow", o.Allow)
