@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -45,7 +46,9 @@ func sensitive(kind string, values ...string) {
 	}
 }
 
-// noteEvent registers the email and password a request carries.
+// noteEvent registers the credentials a request carries, in a JSON or a
+// form body: password, refresh token, authorization code, code verifier
+// and email.
 func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 	body := ev.Body
 	if ev.IsBase64Encoded {
@@ -55,17 +58,30 @@ func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 		}
 		body = string(b)
 	}
-	var m map[string]any
-	if json.Unmarshal([]byte(body), &m) != nil {
-		return
+	m := map[string]string{}
+	var obj map[string]any
+	if json.Unmarshal([]byte(body), &obj) == nil {
+		for k, v := range obj {
+			if s, ok := v.(string); ok {
+				m[k] = s
+			}
+		}
+	} else if form, err := url.ParseQuery(body); err == nil {
+		for k, v := range form {
+			m[k] = v[0]
+		}
 	}
-	if p, ok := m["password"].(string); ok {
-		sensitive("password", p)
+	for _, k := range []string{"password", "refresh_token", "code", "code_verifier"} {
+		if v, ok := m[k]; ok {
+			sensitive(k, v)
+		}
 	}
 	// Invalid addresses are never logged, and some ("@example.com") are
 	// what a masked address ends with.
-	if e, ok := m["email"].(string); ok && checkEmail(e) == nil {
-		sensitive("unmasked email", e)
+	for _, k := range []string{"email", "username"} {
+		if e, ok := m[k]; ok && checkEmail(e) == nil {
+			sensitive("unmasked email", e)
+		}
 	}
 }
 

@@ -404,11 +404,11 @@ func classifyRevoke(e *Error) {
 
 // classifyChangePassword reads a /dbconnections/change_password error: the
 // email is checked before it is sent, so a 4xx means the client id or
-// connection is wrong.
+// connection is wrong. Every 429 is a rate limit (no login is attempted).
 func classifyChangePassword(e *Error) {
 	switch {
 	case e.Status == http.StatusTooManyRequests:
-		e.Kind = tooManyKind(e.Code)
+		e.Kind = KindRateLimited
 	case e.Status >= 500:
 		e.Kind = KindUpstream
 	case e.Status >= 400:
