@@ -1,6 +1,7 @@
-// Command token is the POST /token Lambda function, a composition root: the
-// contract lives in internal/api, Auth0 in pkg/auth0, and the client secret
-// is read from Secrets Manager at cold start through internal/secret.
+// Command token is the Lambda function of POST /token and POST /logout, a
+// composition root: the contract lives in internal/api, Auth0 in pkg/auth0,
+// and the client secret is read from Secrets Manager at cold start through
+// internal/secret.
 package main
 
 import (
@@ -26,6 +27,5 @@ func main() {
 	client := auth0.NewClient(cfg, nil)
 	boot.Phase("client")
 	boot.Done()
-	lambda.Start(api.NewRouter(boot.Logger,
-		api.Route{Method: "POST", Path: "/token", Handler: api.NewTokenHandler(client, store, boot.Logger)}))
+	lambda.Start(api.NewTokenFunction(client, store, boot.Logger))
 }

@@ -97,6 +97,12 @@ func OutcomeOf(err error) Outcome {
 			Message: "The authentication service did not answer in time. Try again."}
 	case auth0.KindClientRejected, auth0.KindMisconfigured:
 		return misconfigured
+	case auth0.KindSessionExpired:
+		return Outcome{Status: http.StatusUnauthorized, Code: "session_expired",
+			Message: "The session has expired or was signed out. Sign in again."}
+	case auth0.KindInvalidGrant:
+		return Outcome{Status: http.StatusBadRequest, Code: "invalid_grant",
+			Message: "The authorization code is invalid, expired or already used, or does not match the redirect_uri or code_verifier."}
 	}
 	return Outcome{Status: http.StatusBadGateway, Code: "upstream_error",
 		Message: "The authentication service failed. Try again."}

@@ -93,6 +93,9 @@ func TestBadInputNeverReachesAuth0(t *testing.T) {
 	a := newTestAPI(t, auth0test.Config{})
 	for _, c := range badRequests() {
 		for route, h := range map[string]Handler{"signup": a.signup, "token": a.token} {
+			if route == "token" && strings.HasPrefix(header(c.ev.Headers, "content-type"), "application/x-www-form-urlencoded") {
+				continue // /token takes forms: badTokenRequests has its cases
+			}
 			t.Run(route+"/"+c.name, func(t *testing.T) {
 				a.t = t
 				resp, body := a.call(h, c.ev)

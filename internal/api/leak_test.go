@@ -53,7 +53,9 @@ func sensitive(kind string, values ...string) {
 // mfaFields are the request and answer fields that carry MFA credentials.
 var mfaFields = []string{"mfa_token", "otp", "oob_code", "binding_code", "recovery_code", "secret", "barcode_uri", "refresh_token"}
 
-// noteEvent registers the email and password a request carries.
+// noteEvent registers the credentials a request carries, in a JSON or a
+// form body or as a bearer token: password, refresh token, authorization
+// code, code verifier, MFA tokens and codes, and email.
 func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 	body := ev.Body
 	if ev.IsBase64Encoded {
@@ -66,29 +68,30 @@ func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 	if bearer, ok := strings.CutPrefix(header(ev.Headers, "authorization"), "Bearer "); ok {
 		sensitive("bearer token", bearer)
 	}
-	var m map[string]any
-	if json.Unmarshal([]byte(body), &m) != nil {
-		form, err := url.ParseQuery(body)
-		if err != nil {
-			return
+	m := map[string]string{}
+	var obj map[string]any
+	if json.Unmarshal([]byte(body), &obj) == nil {
+		for k, v := range obj {
+			if s, ok := v.(string); ok {
+				m[k] = s
+			}
 		}
-		m = map[string]any{}
-		for k := range form {
-			m[k] = form.Get(k)
+	} else if form, err := url.ParseQuery(body); err == nil {
+		for k, v := range form {
+			m[k] = v[0]
 		}
 	}
-	for _, k := range mfaFields {
-		if v, ok := m[k].(string); ok {
+	for _, k := range append([]string{"password", "code", "code_verifier"}, mfaFields...) {
+		if v, ok := m[k]; ok {
 			sensitive(k, v)
 		}
 	}
-	if p, ok := m["password"].(string); ok {
-		sensitive("password", p)
-	}
 	// Invalid addresses are never logged, and some ("@example.com") are
 	// what a masked address ends with.
-	if e, ok := m["email"].(string); ok && checkEmail(e) == nil {
-		sensitive("unmasked email", e)
+	for _, k := range []string{"email", "username"} {
+		if e, ok := m[k]; ok && checkEmail(e) == nil {
+			sensitive("unmasked email", e)
+		}
 	}
 }
 

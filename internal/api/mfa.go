@@ -175,9 +175,11 @@ func NewMFAEnrollHandler(client MFAClient, secret SecretSource, enroll bool, log
 			case req.Channel == "email" && f.has("phone_number"):
 				return nil, invalid("phone_number: only with channel sms")
 			}
-			en, err := withClientSecret(ctx, secret, l, func(ctx context.Context, clientSecret string) (auth0.MFAEnrollment, error) {
+			var en auth0.MFAEnrollment
+			err = withClientSecret(ctx, secret, l, func(clientSecret string) (err error) {
 				req.ClientSecret = clientSecret
-				return client.MFAAssociate(ctx, req)
+				en, err = client.MFAAssociate(ctx, req)
+				return err
 			})
 			if err != nil {
 				return nil, err
@@ -211,9 +213,11 @@ func NewMFAChallengeHandler(client MFAClient, secret SecretSource, logger *slog.
 					return nil, err
 				}
 			}
-			ch, err := withClientSecret(ctx, secret, l, func(ctx context.Context, clientSecret string) (auth0.MFAChallenge, error) {
+			var ch auth0.MFAChallenge
+			err = withClientSecret(ctx, secret, l, func(clientSecret string) (err error) {
 				req.ClientSecret = clientSecret
-				return client.MFAChallenge(ctx, req)
+				ch, err = client.MFAChallenge(ctx, req)
+				return err
 			})
 			if err != nil {
 				return nil, err
@@ -281,31 +285,4 @@ func checkToken(name, v string, maxBytes int) error {
 		}
 	}
 	return nil
-}
-
-// withClientSecret runs call with the client secret, and once more with a
-// re-read secret when Auth0 rejected the one we had (it may have been
-// rotated): a rejected client spent no code. Nothing else is retried.
-func withClientSecret[T any](ctx context.Context, secret SecretSource, l *requestLog,
-	call func(ctx context.Context, clientSecret string) (T, error),
-) (T, error) {
-	clientSecret, err := secret.Get(ctx)
-	if err != nil {
-		var zero T
-		return zero, &secretError{err}
-	}
-	t0 := time.Now()
-	defer func() { l.auth0Time = time.Since(t0) }()
-	v, err := call(ctx, clientSecret)
-	if a0 := asAuth0(err); a0 != nil && a0.Kind == auth0.KindClientRejected {
-		l.secretRead = true
-		fresh, rerr := secret.Refresh(ctx)
-		switch {
-		case rerr != nil:
-			err = &secretError{rerr}
-		case fresh != clientSecret:
-			v, err = call(ctx, fresh)
-		}
-	}
-	return v, err
 }

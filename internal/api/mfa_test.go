@@ -29,11 +29,7 @@ func newMFAAPI(t *testing.T, cfg auth0test.Config, enroll bool) *mfaAPI {
 	m := &mfaAPI{now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	cfg.Clock = func() time.Time { return m.now }
 	m.testAPI = newTestAPI(t, cfg)
-	logger := NewLogger(m.logs)
-	client := auth0.NewClient(m.cfg, nil)
-	routes := append([]Route{{Method: "POST", Path: "/token", Handler: m.token}},
-		MFARoutes(client, m.secret, enroll, logger)...)
-	m.fn = NewRouter(logger, routes...)
+	m.fn = NewTokenFunction(auth0.NewClient(m.cfg, nil), m.secret, NewLogger(m.logs), MFAEnrollment(enroll))
 	m.srv.AddUser(email, goodPassword)
 	return m
 }

@@ -35,6 +35,16 @@ type TokenBody struct {
 	Scope        string `json:"scope,omitempty"`
 }
 
+// MessageBody is an answer that only says something.
+type MessageBody struct {
+	Message string `json:"message"`
+}
+
+// emptyResponse is an answer without a body, such as 204.
+func emptyResponse(status int) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{"Cache-Control": "no-store"}}
+}
+
 func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTPResponse {
 	data, err := json.Marshal(body)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestClassifyTokenCatalogue(t *testing.T) {
 		{418, `{"error": "teapot"}`, KindUpstream},
 	}
 	for _, c := range cases {
-		e := parseError(c.status, http.Header{}, []byte(c.body), classifyToken)
+		e := parseError(c.status, http.Header{}, []byte(c.body), passwordGrant)
 		if e.Kind != c.kind {
 			t.Errorf("%d %s: kind %v, want %v", c.status, c.body, e.Kind, c.kind)
 		}
@@ -161,3 +161,6 @@ func TestRuleTextSubstitutes(t *testing.T) {
 		}
 	}
 }
+
+// passwordGrant classifies as for the password grant.
+func passwordGrant(e *Error) { classifyToken(e, PasswordRealmGrant) }

@@ -72,7 +72,7 @@ func FuzzParseError(f *testing.F) {
 		if retryAfterHeader != "" {
 			h.Set("Retry-After", retryAfterHeader)
 		}
-		classify := classifyToken
+		classify := passwordGrant
 		if signup {
 			classify = classifySignup
 		}

@@ -44,7 +44,7 @@ func (c *Client) MFAAuthenticators(ctx context.Context, mfaToken string) ([]Auth
 	var list []Authenticator
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return readError(status, header, data, classifyAuthenticators, mfaToken)
+			return parseError(status, header, data, classifyAuthenticators, mfaToken)
 		}
 		if json.Unmarshal(data, &list) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable authenticators answer"}
@@ -176,7 +176,7 @@ func (c *Client) mfaPost(ctx context.Context, path, bearer string, body, out any
 	}
 	return c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return readError(status, header, data, classify, secrets...)
+			return parseError(status, header, data, classify, secrets...)
 		}
 		if json.Unmarshal(data, out) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable " + strings.TrimPrefix(path, "/mfa/") + " answer"}
@@ -184,34 +184,6 @@ func (c *Client) mfaPost(ctx context.Context, path, bearer string, body, out any
 		return nil
 	})
 }
-
-// readError is parseError for an answer to a request that carried
-// credentials: they are scrubbed from the body before anything of it is
-// kept, so no error text (logged on 5xx) can repeat one.
-func readError(status int, header http.Header, data []byte, classify func(*Error), secrets ...string) *Error {
-	for _, s := range secrets {
-		if len(s) >= minScrubbed {
-			data = bytes.ReplaceAll(data, []byte(s), []byte(scrubbed))
-		}
-	}
-	e := parseError(status, header, data, classify)
-	for _, s := range secrets {
-		if len(s) >= minScrubbed {
-			// A JSON escape could have spelled it differently in the body.
-			e.Code = strings.ReplaceAll(e.Code, s, scrubbed)
-			e.Name = strings.ReplaceAll(e.Name, s, scrubbed)
-			e.Description = strings.ReplaceAll(e.Description, s, scrubbed)
-			e.Policy = strings.ReplaceAll(e.Policy, s, scrubbed)
-		}
-	}
-	return e
-}
-
-const (
-	scrubbed = "[redacted]"
-	// minScrubbed: shorter values (none of ours) would match by chance.
-	minScrubbed = 4
-)
 
 // classifyMFA reads an error of the MFA API or an MFA grant. The texts
 // are Auth0's (reference 4.3); their statuses are mostly not recorded, so

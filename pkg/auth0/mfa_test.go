@@ -68,8 +68,9 @@ func TestClassifyMFACatalogue(t *testing.T) {
 
 func TestMFARequiredKeepsTheTokenOutOfTheText(t *testing.T) {
 	const tok = "Fe26.2**0cb6d84d42ed1d63a0a0e5f9b41e6a4d44fc1a7e4b7e43c3"
+	password := func(e *Error) { classifyToken(e, PasswordRealmGrant) }
 	body := `{"error":"mfa_required","error_description":"Multifactor authentication required","mfa_token":"` + tok + `"}`
-	e := parseError(403, http.Header{}, []byte(body), classifyToken)
+	e := parseError(403, http.Header{}, []byte(body), password)
 	if e.Kind != KindMFARequired || e.MFAToken != tok {
 		t.Fatalf("kind %v, token %q", e.Kind, e.MFAToken)
 	}
@@ -77,20 +78,20 @@ func TestMFARequiredKeepsTheTokenOutOfTheText(t *testing.T) {
 		t.Fatalf("Error() shows the mfa_token: %s", e.Error())
 	}
 	// Without a token there is no way forward: a plain refusal.
-	e = parseError(403, http.Header{}, []byte(`{"error":"mfa_required","error_description":"Multifactor authentication required"}`), classifyToken)
+	e = parseError(403, http.Header{}, []byte(`{"error":"mfa_required","error_description":"Multifactor authentication required"}`), password)
 	if e.Kind != KindAccessDenied {
 		t.Fatalf("mfa_required without token: %v", e.Kind)
 	}
 	// A token no Auth0 would send is not passed on.
 	huge := `{"error":"mfa_required","mfa_token":"` + strings.Repeat("a", maxMFAToken+1) + `"}`
-	if e = parseError(403, http.Header{}, []byte(huge), classifyToken); e.MFAToken != "" || e.Kind != KindAccessDenied {
+	if e = parseError(403, http.Header{}, []byte(huge), password); e.MFAToken != "" || e.Kind != KindAccessDenied {
 		t.Fatalf("oversized mfa_token kept: kind %v, %d bytes", e.Kind, len(e.MFAToken))
 	}
 }
 
-// TestReadErrorScrubsWhatWasSent: an answer that repeats a credential of
+// TestMFAErrorsScrubWhatWasSent: an answer that repeats a credential of
 // the request keeps none of it in any text of the error.
-func TestReadErrorScrubsWhatWasSent(t *testing.T) {
+func TestMFAErrorsScrubWhatWasSent(t *testing.T) {
 	const mfaTok, secret = "Fe26.2**sealed-token-value", "client-secret-value"
 	for _, body := range []string{
 		`{"error":"server_error","error_description":"bad token Fe26.2**sealed-token-value for client-secret-value"}`,
@@ -99,7 +100,7 @@ func TestReadErrorScrubsWhatWasSent(t *testing.T) {
 		`{"error":"server_error","error_description":"client\u002dsecret\u002dvalue"}`,
 		`{"error":"server_error","error_description":"` + strings.Repeat("x", maxDescription-10) + `Fe26.2**sealed-token-value"}`,
 	} {
-		e := readError(500, http.Header{}, []byte(body), classifyMFA, mfaTok, secret)
+		e := parseError(500, http.Header{}, []byte(body), classifyMFA, mfaTok, secret)
 		text := e.Error() + e.Code + e.Description
 		if strings.Contains(text, "sealed-token") || strings.Contains(text, "secret-value") {
 			t.Errorf("%s\n kept a credential: %s", body, text)
@@ -301,13 +302,13 @@ var mfaKinds = []Kind{KindUpstream, KindAccessDenied, KindTooManyAttempts, KindR
 	KindMisconfigured, KindInvalidMFACode, KindMFATokenInvalid, KindAuthorizationPending, KindSlowDown,
 	KindAlreadyEnrolled, KindEnrollmentRequired}
 
-// FuzzReadMFAError feeds any answer to the reader of MFA errors, with the
+// FuzzMFAError feeds any answer to the reader of MFA errors, with the
 // credentials the request carried (leakMark and a fuzzed suffix, so no fixed
 // text holds them). Properties: it never panics; the Kind is one an MFA
 // call can produce; a 429 is a rate limit or too many attempts and a 5xx is
 // upstream; Error() and Hint() are valid UTF-8 and carry none of the
 // credentials, however the body repeats them.
-func FuzzReadMFAError(f *testing.F) {
+func FuzzMFAError(f *testing.F) {
 	f.Add(403, []byte(`{"error":"invalid_grant","error_description":"Invalid otp_code."}`), "tok", "123456")
 	f.Add(500, []byte(`{"error":"zzLEAK-tok","error_description":"echo zzLEAK-tok and zzLEAK-123456"}`), "tok", "123456")
 	f.Add(500, []byte(`{"error_description":"zzLEAK\u002dtok"}`), "tok", "123456")
@@ -318,7 +319,7 @@ func FuzzReadMFAError(f *testing.F) {
 		if strings.ContainsAny(mfaToken+code, "[]") {
 			return // could be spelled by the scrub mark itself
 		}
-		e := readError(status, http.Header{}, body, classifyMFA, mfaToken, code)
+		e := parseError(status, http.Header{}, body, classifyMFA, mfaToken, code)
 		if e.Status != status || !slices.Contains(mfaKinds, e.Kind) {
 			t.Fatalf("status %d kind %v", e.Status, e.Kind)
 		}
@@ -337,4 +338,104 @@ func FuzzReadMFAError(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMFAGrants(t *testing.T) {
+	m := newMFATenant(t)
+	ctx := context.Background()
+	secret, recovery, _ := m.srv.EnrollOTP("ada@example.com")
+	grant := func(tr TokenRequest) (Token, error) {
+		tr.ClientSecret = m.secret
+		tr.MFAToken = m.login(t)
+		return m.client.Token(ctx, tr)
+	}
+
+	if _, err := grant(TokenRequest{Grant: MFAOTPGrant, OTP: "000000"}); kindOf(t, err) != KindInvalidMFACode {
+		t.Fatalf("wrong otp: %v", err)
+	}
+	tok, err := grant(TokenRequest{Grant: MFAOTPGrant, OTP: auth0test.TOTP(secret, m.now)})
+	if err != nil || tok.AccessToken == "" || tok.RecoveryCode != "" {
+		t.Fatalf("otp: %+v %v", tok, err)
+	}
+	// The form Auth0 got.
+	reqs := m.srv.Requests()
+	f := reqs[len(reqs)-1].Form
+	if f.Get("grant_type") != MFAOTPGrant || f.Get("otp") != auth0test.Redacted(auth0test.TOTP(secret, m.now)) ||
+		f.Get("mfa_token") == "" || f.Get("client_secret") != auth0test.Redacted(m.secret) {
+		t.Fatalf("form %v", f)
+	}
+
+	tok, err = grant(TokenRequest{Grant: MFARecoveryCodeGrant, RecoveryCode: recovery})
+	if err != nil || tok.AccessToken == "" || tok.RecoveryCode == "" || tok.RecoveryCode == recovery {
+		t.Fatalf("recovery: %+v %v", tok, err)
+	}
+	if _, err := grant(TokenRequest{Grant: MFARecoveryCodeGrant, RecoveryCode: recovery}); kindOf(t, err) != KindInvalidMFACode {
+		t.Fatalf("used recovery code: %v", err)
+	}
+	if _, err := grant(TokenRequest{Grant: MFARecoveryCodeGrant, RecoveryCode: tok.RecoveryCode}); err != nil {
+		t.Fatalf("new recovery code: %v", err)
+	}
+}
+
+func TestMFAOOBGrantPolls(t *testing.T) {
+	m := newMFATenant(t)
+	ctx := context.Background()
+	m.srv.EnrollOOB("ada@example.com", "sms", "+15555550100")
+	mfaTok := m.login(t)
+	ch, err := m.client.MFAChallenge(ctx, MFAChallengeRequest{MFAToken: mfaTok, ClientSecret: m.secret})
+	if err != nil || ch.ChallengeType != "oob" {
+		t.Fatalf("%+v %v", ch, err)
+	}
+	poll := TokenRequest{Grant: MFAOOBGrant, ClientSecret: m.secret, MFAToken: mfaTok, OOBCode: ch.OOBCode}
+	if _, err := m.client.Token(ctx, poll); kindOf(t, err) != KindAuthorizationPending {
+		t.Fatalf("first poll: %v", err)
+	}
+	if _, err := m.client.Token(ctx, poll); kindOf(t, err) != KindSlowDown {
+		t.Fatalf("fast poll: %v", err)
+	}
+	wrong := poll
+	wrong.BindingCode = "000000"
+	if msgs := m.srv.Messages(); msgs[len(msgs)-1].Code == wrong.BindingCode {
+		wrong.BindingCode = "111111"
+	}
+	if _, err := m.client.Token(ctx, wrong); kindOf(t, err) != KindInvalidMFACode {
+		t.Fatalf("wrong binding code: %v", err)
+	}
+	m.srv.RejectOOB(ch.OOBCode)
+	m.now = m.now.Add(6 * time.Second)
+	if _, err := m.client.Token(ctx, poll); kindOf(t, err) != KindAccessDenied {
+		t.Fatalf("rejected: %v", err)
+	}
+
+	// Answered with the code that was sent.
+	ch, _ = m.client.MFAChallenge(ctx, MFAChallengeRequest{MFAToken: mfaTok, ClientSecret: m.secret})
+	msgs := m.srv.Messages()
+	ok := poll
+	ok.OOBCode, ok.BindingCode = ch.OOBCode, msgs[len(msgs)-1].Code
+	if tok, err := m.client.Token(ctx, ok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("binding code: %+v %v", tok, err)
+	}
+}
+
+// TestMFAGrantsAreNeverRetried: unlike the password grant, a 5xx or a drop
+// on an MFA grant is one request: the code may have been spent.
+func TestMFAGrantsAreNeverRetried(t *testing.T) {
+	m := newMFATenant(t)
+	secret, recovery, _ := m.srv.EnrollOTP("ada@example.com")
+	for _, tr := range []TokenRequest{
+		{Grant: MFAOTPGrant, OTP: auth0test.TOTP(secret, m.now)},
+		{Grant: MFARecoveryCodeGrant, RecoveryCode: recovery},
+		{Grant: MFAOOBGrant, OOBCode: "some-oob-code"},
+	} {
+		for _, f := range []auth0test.Fault{{Status: 503, Body: `{"error":"server_error"}`}, {Drop: true}} {
+			tr.MFAToken, tr.ClientSecret = m.login(t), m.secret
+			m.srv.ResetRequests()
+			m.srv.Fault("/oauth/token", f)
+			_, err := m.client.Token(context.Background(), tr)
+			m.srv.ClearFaults()
+			if kindOf(t, err) != KindUpstream || len(m.srv.Requests()) != 1 {
+				t.Errorf("%s %+v: %v after %d requests", tr.Grant, f, err, len(m.srv.Requests()))
+			}
+		}
+	}
 }
