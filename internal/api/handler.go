@@ -142,7 +142,7 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 			}
 			return jsonResponse(http.StatusOK, TokenBody{
 				Data: tok.AccessToken, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope,
+				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope, RecoveryCode: tok.RecoveryCode,
 			}), nil
 		}), nil
 	}

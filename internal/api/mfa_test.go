@@ -365,3 +365,200 @@ func TestMFASecretRotation(t *testing.T) {
 	resp, body = m.post("/mfa/challenge", map[string]string{"mfa_token": tok})
 	wantError(t, resp, body, http.StatusServiceUnavailable, "secret_unavailable")
 }
+
+// enrollOTP enrolls an authenticator app through the API and returns its
+// secret and the user's recovery code.
+func (m *mfaAPI) enrollOTP(tok string) (secret, recovery string) {
+	m.t.Helper()
+	resp, body := m.post("/mfa/enroll", map[string]string{"mfa_token": tok, "type": "otp"})
+	codes, _ := body["recovery_codes"].([]any)
+	if resp.StatusCode != 200 || len(codes) != 1 {
+		m.t.Fatalf("enroll: %d %v", resp.StatusCode, body)
+	}
+	return body["secret"].(string), codes[0].(string)
+}
+
+// TestMFAOTPLogin is the issue's walk-through: password → mfa_required →
+// enroll an authenticator app → its code → tokens for the user.
+func TestMFAOTPLogin(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	tok := m.login()
+	secret, _ := m.enrollOTP(tok)
+
+	wrong := "000000"
+	if auth0test.TOTP(secret, m.now) == wrong {
+		wrong = "111111"
+	}
+	resp, body := m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": tok, "otp": wrong})
+	wantError(t, resp, body, http.StatusUnauthorized, "invalid_mfa_code")
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": tok, "otp": auth0test.TOTP(secret, m.now)})
+	if resp.StatusCode != 200 || body["token_type"] != "Bearer" || body["access_token"] != body["data"] || body["recovery_code"] != nil {
+		t.Fatalf("%d %v", resp.StatusCode, body)
+	}
+	sub, _ := m.srv.UserID(email)
+	if claims := jwtClaims(t, body["access_token"].(string)); claims["sub"] != sub || claims["iss"] != m.srv.Issuer() {
+		t.Fatalf("claims %v", claims)
+	}
+	// The enrollment is confirmed: a new login lists it as active, and a
+	// code of the next step logs in again (the last one is spent).
+	tok = m.login()
+	_, out := m.authenticators(tok)
+	if list := out.([]any); len(list) < 1 || list[0].(map[string]any)["active"] != true {
+		t.Fatalf("after the first MFA login: %v", list)
+	}
+	m.now = m.now.Add(30 * time.Second)
+	ev := event("POST", "application/x-www-form-urlencoded", url.Values{"grant_type": {auth0.MFAOTPGrant},
+		"mfa_token": {tok}, "otp": {auth0test.TOTP(secret, m.now)}}.Encode())
+	ev.RawPath, ev.RequestContext.HTTP.Path = "/token", "/token"
+	if resp, body := m.call(m.fn, ev); resp.StatusCode != 200 {
+		t.Fatalf("form, full grant URI: %d %v", resp.StatusCode, body)
+	}
+}
+
+func TestMFARecoveryCodeLogin(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	tok := m.login()
+	secret, recovery := m.enrollOTP(tok)
+	m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": tok, "otp": auth0test.TOTP(secret, m.now)})
+
+	tok = m.login()
+	resp, body := m.post("/token", map[string]string{"grant_type": "mfa-recovery-code", "mfa_token": tok, "recovery_code": recovery})
+	next, _ := body["recovery_code"].(string)
+	if resp.StatusCode != 200 || body["access_token"] == nil || next == "" || next == recovery {
+		t.Fatalf("recovery code: %d %v", resp.StatusCode, body)
+	}
+	resp, body = m.post("/token", map[string]string{"grant_type": auth0.MFARecoveryCodeGrant, "mfa_token": tok, "recovery_code": recovery})
+	wantError(t, resp, body, http.StatusUnauthorized, "invalid_mfa_code")
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-recovery-code", "mfa_token": tok, "recovery_code": next})
+	if resp.StatusCode != 200 {
+		t.Fatalf("the new recovery code: %d %v", resp.StatusCode, body)
+	}
+}
+
+func TestMFAOOBLogin(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	m.srv.EnrollOOB(email, "sms", "+15555550100")
+	tok := m.login()
+	challenge := func() string {
+		resp, body := m.post("/mfa/challenge", map[string]string{"mfa_token": tok, "challenge_type": "oob"})
+		if resp.StatusCode != 200 || body["challenge_type"] != "oob" {
+			t.Fatalf("challenge: %d %v", resp.StatusCode, body)
+		}
+		return body["oob_code"].(string)
+	}
+	poll := func(oob string) (events.APIGatewayV2HTTPResponse, map[string]any) {
+		return m.post("/token", map[string]string{"grant_type": "mfa-oob", "mfa_token": tok, "oob_code": oob})
+	}
+
+	oob := challenge()
+	resp, body := poll(oob)
+	wantError(t, resp, body, http.StatusBadRequest, "authorization_pending")
+	if resp.Headers["Retry-After"] != "5" {
+		t.Fatalf("authorization_pending: Retry-After %q", resp.Headers["Retry-After"])
+	}
+	resp, body = poll(oob)
+	wantError(t, resp, body, http.StatusTooManyRequests, "slow_down")
+	if resp.Headers["Retry-After"] == "" {
+		t.Fatal("slow_down without Retry-After")
+	}
+	m.srv.RejectOOB(oob)
+	m.now = m.now.Add(6 * time.Second)
+	resp, body = poll(oob)
+	wantError(t, resp, body, http.StatusForbidden, "access_denied")
+
+	oob = challenge()
+	m.srv.ApproveOOB(oob)
+	if resp, body = poll(oob); resp.StatusCode != 200 || body["access_token"] == nil {
+		t.Fatalf("approved: %d %v", resp.StatusCode, body)
+	}
+
+	// With the code the SMS carried.
+	oob = challenge()
+	msgs := m.srv.Messages()
+	code := msgs[len(msgs)-1].Code
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-oob", "mfa_token": tok, "oob_code": oob, "binding_code": wrong})
+	wantError(t, resp, body, http.StatusUnauthorized, "invalid_mfa_code")
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-oob", "mfa_token": tok, "oob_code": oob, "binding_code": code})
+	if resp.StatusCode != 200 {
+		t.Fatalf("binding code: %d %v", resp.StatusCode, body)
+	}
+}
+
+func TestMFAGrantRefusals(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	m.srv.EnrollOTP(email)
+	tok := m.login()
+	before := m.auth0Calls("/oauth/token")
+	for _, f := range []map[string]string{
+		{"grant_type": "mfa-otp", "otp": "123456"},
+		{"grant_type": "mfa-otp", "mfa_token": tok},
+		{"grant_type": "mfa-otp", "mfa_token": tok, "otp": ""},
+		{"grant_type": "mfa-otp", "mfa_token": "a\nb", "otp": "123456"},
+		{"grant_type": "mfa-oob", "mfa_token": tok},
+		{"grant_type": "mfa-oob", "mfa_token": tok, "oob_code": "x", "binding_code": ""},
+		{"grant_type": "mfa-recovery-code", "mfa_token": tok},
+	} {
+		resp, body := m.post("/token", f)
+		wantError(t, resp, body, http.StatusBadRequest, "invalid_request")
+	}
+	resp, body := m.post("/token", map[string]string{"grant_type": "mfa-push", "mfa_token": tok})
+	wantError(t, resp, body, http.StatusBadRequest, "unsupported_grant_type")
+	if n := m.auth0Calls("/oauth/token"); n != before {
+		t.Fatalf("%d refused grants reached Auth0", n-before)
+	}
+
+	// A foreign or expired mfa_token: sign in again.
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": "bm90LWEtdG9rZW4", "otp": "123456"})
+	wantError(t, resp, body, http.StatusUnauthorized, "mfa_token_invalid")
+	m.now = m.now.Add(10*time.Minute + time.Second)
+	resp, body = m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": tok, "otp": "123456"})
+	wantError(t, resp, body, http.StatusUnauthorized, "mfa_token_invalid")
+}
+
+func TestMFATooManyWrongCodes(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	secret, _, _ := m.srv.EnrollOTP(email)
+	tok := m.login()
+	wrong := "000000"
+	if auth0test.TOTP(secret, m.now) == wrong {
+		wrong = "111111"
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	var body map[string]any
+	for i := 0; i < 11; i++ {
+		resp, body = m.post("/token", map[string]string{"grant_type": "mfa-otp", "mfa_token": tok, "otp": wrong})
+		if resp.StatusCode != http.StatusUnauthorized {
+			break
+		}
+	}
+	wantError(t, resp, body, http.StatusTooManyRequests, "too_many_attempts")
+}
+
+// TestMFAGrantsAreNeverRetried: an Auth0 5xx or a dropped connection on an
+// MFA grant is one request upstream: the code may have been spent, and a
+// recovery code's replacement lost with the answer.
+func TestMFAGrantsAreNeverRetried(t *testing.T) {
+	m := newMFAAPI(t, auth0test.Config{MFARequired: true}, true)
+	secret, recovery, _ := m.srv.EnrollOTP(email)
+	for _, f := range []auth0test.Fault{{Status: 503, Body: `{"error":"server_error"}`}, {Drop: true}} {
+		for _, g := range []map[string]string{
+			{"grant_type": "mfa-otp", "otp": auth0test.TOTP(secret, m.now)},
+			{"grant_type": "mfa-recovery-code", "recovery_code": recovery},
+			{"grant_type": "mfa-oob", "oob_code": "oob-code-value"},
+		} {
+			g["mfa_token"] = m.login()
+			m.srv.ResetRequests()
+			m.srv.Fault("/oauth/token", f)
+			resp, body := m.post("/token", g)
+			m.srv.ClearFaults()
+			wantError(t, resp, body, http.StatusBadGateway, "upstream_error")
+			if n := m.auth0Calls("/oauth/token"); n != 1 {
+				t.Errorf("%s with %+v: %d requests reached Auth0, want 1", g["grant_type"], f, n)
+			}
+		}
+	}
+}

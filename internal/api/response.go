@@ -33,6 +33,9 @@ type TokenBody struct {
 	ExpiresIn    int    `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// RecoveryCode is the new MFA recovery code after the old one was used:
+	// the app must show it to the user.
+	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
 // MessageBody is an answer that only says something.

@@ -24,6 +24,14 @@ var tokenGrants = map[string]grantReader{
 	"password":           readPasswordGrant,
 	"refresh_token":      readRefreshGrant,
 	"authorization_code": readCodeGrant,
+	// The MFA grants by Auth0's URI, as OAuth libraries send them, or by
+	// their short names.
+	auth0.MFAOTPGrant:          readMFAOTPGrant,
+	"mfa-otp":                  readMFAOTPGrant,
+	auth0.MFAOOBGrant:          readMFAOOBGrant,
+	"mfa-oob":                  readMFAOOBGrant,
+	auth0.MFARecoveryCodeGrant: readMFARecoveryGrant,
+	"mfa-recovery-code":        readMFARecoveryGrant,
 }
 
 // tokenFields are the fields any grant reads; others are ignored.
@@ -31,18 +39,22 @@ var tokenFields = []string{
 	"grant_type", "email", "username", "password",
 	"refresh_token",
 	"code", "redirect_uri", "code_verifier",
+	"mfa_token", "otp", "oob_code", "binding_code", "recovery_code",
 }
 
 var tokenBody = bodySpec{names: tokenFields, form: true, example: `{"email": "...", "password": "..."}`}
 
 var errUnsupportedGrant = &RequestError{Status: 400, Code: "unsupported_grant_type",
-	Message: "grant_type must be password, refresh_token or authorization_code"}
+	Message: "grant_type must be password, refresh_token, authorization_code, mfa-otp, mfa-oob or mfa-recovery-code"}
 
 // decodeTokenRequest reads a /token body, JSON or form, and dispatches on
 // grant_type (absent means password).
 func decodeTokenRequest(ev *events.APIGatewayV2HTTPRequest) (auth0.TokenRequest, error) {
 	if err := checkPost(ev); err != nil {
 		return auth0.TokenRequest{}, err
+	}
+	if tokenInURL(ev) {
+		return auth0.TokenRequest{}, errTokenURL
 	}
 	f, err := decodeBody(ev, tokenBody)
 	if err != nil {
@@ -132,4 +144,65 @@ func isCodeVerifier(v string) bool {
 
 func isUnreserved(r rune) bool {
 	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~", r)
+}
+
+// readMFAToken reads the mfa_token every MFA grant carries.
+func readMFAToken(f fields) (string, error) {
+	if !f.has("mfa_token") {
+		return "", invalid("mfa_token: required")
+	}
+	return f["mfa_token"], checkMFAToken(f["mfa_token"])
+}
+
+func readMFAOTPGrant(f fields) (auth0.TokenRequest, error) {
+	tok, err := readMFAToken(f)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	otp, err := requiredToken(f, "otp", maxMFACodeBytes)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	return auth0.TokenRequest{Grant: auth0.MFAOTPGrant, MFAToken: tok, OTP: otp}, nil
+}
+
+// readMFAOOBGrant reads an out-of-band answer: binding_code when the code
+// was sent to the user, none to poll a push.
+func readMFAOOBGrant(f fields) (auth0.TokenRequest, error) {
+	tok, err := readMFAToken(f)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	oob, err := requiredToken(f, "oob_code", MaxTokenBytes)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	tr := auth0.TokenRequest{Grant: auth0.MFAOOBGrant, MFAToken: tok, OOBCode: oob}
+	if f.has("binding_code") {
+		if tr.BindingCode, err = requiredToken(f, "binding_code", maxMFACodeBytes); err != nil {
+			return auth0.TokenRequest{}, err
+		}
+	}
+	return tr, nil
+}
+
+func readMFARecoveryGrant(f fields) (auth0.TokenRequest, error) {
+	tok, err := readMFAToken(f)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	// Free text: people copy recovery codes with spaces.
+	rc, err := required(f, "recovery_code", maxMFACodeBytes)
+	if err != nil {
+		return auth0.TokenRequest{}, err
+	}
+	return auth0.TokenRequest{Grant: auth0.MFARecoveryCodeGrant, MFAToken: tok, RecoveryCode: rc}, nil
+}
+
+// requiredToken reads an opaque value that must be present.
+func requiredToken(f fields, name string, maxBytes int) (string, error) {
+	if !f.has(name) {
+		return "", invalid(name + ": required")
+	}
+	return f[name], checkToken(name, f[name], maxBytes)
 }
