@@ -1,7 +1,10 @@
 // Command dev serves the HTTP API on 127.0.0.1 for local use (`make dev`).
-// It feeds the real handlers the events API Gateway would send. With no
-// AUTH0_TOKEN_ISSUER in the environment it starts the embedded Auth0
-// emulator, so signup and token work with no account and no cloud.
+// It feeds the functions' own routers the events API Gateway would send,
+// and does what API Gateway does before a function runs: CORS (the list in
+// CORS_ORIGINS, default DefaultCorsOrigins) and the JWT authorizer of /me.
+// With no AUTH0_TOKEN_ISSUER in the environment it starts the embedded
+// Auth0 emulator, so every route works with no account and no cloud; the
+// emails the emulator "sends" are printed as log lines.
 package main
 
 import (
@@ -38,28 +41,33 @@ func run() error {
 	defer stop()
 	logger := api.NewLogger(os.Stdout)
 
-	cfg, secrets, cleanup, err := auth0Setup(ctx)
+	cfg, secrets, cleanup, err := auth0Setup(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if os.Getenv(auth0.EnvScope) == "" {
+		cfg.Scope = devScope
+	}
 
 	// No API Gateway authorizer runs locally: /me checks tokens itself.
 	verifier, err := verify.New(cfg.BaseURL, cfg.Audience)
 	if err != nil {
 		return err
 	}
-	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger)
+	origins := envOr("CORS_ORIGINS", DefaultCorsOrigins)
+	handler := newHandler(auth0.NewClient(cfg, nil), secrets, verifier, logger, origins)
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", ln.Addr())
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset; GET /me); Ctrl-C stops it\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "CORS origins (CORS_ORIGINS): %s\n\n", origins)
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
-	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token -d 'grant_type=password&username=jane@example.com&password=Correct-Horse-42'\n\n", ln.Addr())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -76,12 +84,26 @@ func run() error {
 	return nil
 }
 
-// newMux routes like the stack's HTTP API: each route to its handler, and
-// API Gateway's own 404 for anything else.
+// devScope asks for a refresh token too, so refresh and logout work out of
+// the box; AUTH0_SCOPE overrides it.
+const devScope = "openid offline_access"
+
+// newHandler is the whole local API: API Gateway's CORS for origins (a
+// comma-separated list) in front of the routes.
+func newHandler(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, origins string) http.Handler {
+	return parseOrigins(origins).wrap(newMux(client, secrets, verifier, logger))
+}
+
+// newMux routes like the stack's HTTP API: each route to its function's
+// router, as template.yaml does (ANY /path), and API Gateway's own 404 for
+// anything else.
 func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/signup", route("ANY /signup", api.NewSignupHandler(client, logger)))
-	mux.Handle("/token", route("ANY /token", api.NewTokenHandler(client, secrets, logger)))
+	signup := api.NewSignupFunction(client, logger)
+	token := api.NewTokenFunction(client, secrets, logger)
+	for path, fn := range map[string]api.Handler{"/signup": signup, "/password/reset": signup, "/token": token, "/logout": token} {
+		mux.Handle(path, route("ANY "+path, fn))
+	}
 	mux.Handle("/me", meRoute(verifier, api.NewMeHandler(logger)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -93,9 +115,9 @@ func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Ver
 
 // auth0Setup picks the Auth0 to talk to: the tenant in the environment, or
 // the embedded emulator when none is configured.
-func auth0Setup(ctx context.Context) (auth0.Config, api.SecretSource, func(), error) {
+func auth0Setup(ctx context.Context, logger *slog.Logger) (auth0.Config, api.SecretSource, func(), error) {
 	if os.Getenv(auth0.EnvIssuer) == "" {
-		return emulator()
+		return emulator(logger)
 	}
 	cfg, err := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	if err != nil {
@@ -117,26 +139,43 @@ func auth0Setup(ctx context.Context) (auth0.Config, api.SecretSource, func(), er
 	return cfg, secret.NewStore(f, id), func() {}, nil
 }
 
-func emulator() (auth0.Config, api.SecretSource, func(), error) {
+func emulator(logger *slog.Logger) (auth0.Config, api.SecretSource, func(), error) {
 	addr := envOr("AUTH0_EMULATOR_ADDR", "127.0.0.1:8081")
 	if ln, err := net.Listen("tcp", addr); err != nil {
 		addr = "127.0.0.1:0" // taken: any free port will do
 	} else {
 		ln.Close()
 	}
-	cfg, secrets, stop, err := emulatorAt(addr)
+	cfg, secrets, stop, err := emulatorAt(addr, printMessage(logger))
 	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
 	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", cfg.Issuer(), cfg.Audience, cfg.JWKSURL())
 	return cfg, secrets, stop, err
 }
 
 // emulatorAt starts auth0test on addr and returns the settings to use it.
-func emulatorAt(addr string) (auth0.Config, api.SecretSource, func(), error) {
-	srv := auth0test.NewServer(auth0test.Config{Addr: addr})
+// onMessage gets each email or SMS it sends.
+func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, api.SecretSource, func(), error) {
+	srv := auth0test.NewServer(auth0test.Config{Addr: addr, OnMessage: onMessage})
 	c := srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
-		Connection: c.Connection, Scope: auth0.DefaultScope}
+		Connection: c.Connection, Scope: devScope}
 	return cfg, staticSecret(c.ClientSecret), srv.Close, nil
+}
+
+// printMessage logs each message the emulator sends as one line, with the
+// link or code a developer would find in the mailbox. They are the
+// emulator's test data; the address is masked all the same.
+func printMessage(logger *slog.Logger) func(auth0test.Message) {
+	return func(m auth0test.Message) {
+		attrs := []slog.Attr{slog.String("kind", m.Kind), slog.String("channel", m.Channel), slog.String("to", api.MaskEmail(m.To))}
+		if m.Link != "" {
+			attrs = append(attrs, slog.String("link", m.Link))
+		}
+		if m.Code != "" {
+			attrs = append(attrs, slog.String("code", m.Code))
+		}
+		logger.LogAttrs(context.Background(), slog.LevelInfo, "auth0 emulator sent a message", attrs...)
+	}
 }
 
 // staticSecret is a client secret known up front (local runs only).
