@@ -46,8 +46,8 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 	cfn-lint template.yaml
 	openapi-spec-validator api/openapi.yaml
 
-dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set)
-	PORT=$(PORT) go run ./cmd/dev
+dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
+	PORT=$(PORT) MFA=$(MFA) go run ./cmd/dev
 
 HOST_GOARCH := $(shell go env GOARCH)
 FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))

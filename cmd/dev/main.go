@@ -4,7 +4,10 @@
 // CORS_ORIGINS, default DefaultCorsOrigins) and the JWT authorizer of /me.
 // With no AUTH0_TOKEN_ISSUER in the environment it starts the embedded
 // Auth0 emulator, so every route works with no account and no cloud; the
-// emails the emulator "sends" are printed as log lines.
+// emails and SMS the emulator "sends" are printed as log lines. MFA=required
+// (make dev MFA=required) makes the emulator ask every login for a second
+// factor; MFA_ENROLLMENT=disabled turns POST /mfa/enroll off, as the stack
+// parameter MfaEnrollment does.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +45,15 @@ func run() error {
 	defer stop()
 	logger := api.NewLogger(os.Stdout)
 
-	cfg, secrets, cleanup, err := auth0Setup(ctx, logger)
+	mfaRequired, err := devMFA(os.Getenv)
+	if err != nil {
+		return err
+	}
+	enroll, err := api.MFAEnrollmentEnabled(os.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, secrets, cleanup, err := auth0Setup(ctx, logger, mfaRequired)
 	if err != nil {
 		return err
 	}
@@ -56,7 +68,7 @@ func run() error {
 		return err
 	}
 	origins := envOr("CORS_ORIGINS", DefaultCorsOrigins)
-	handler := newHandler(auth0.NewClient(cfg, nil), secrets, verifier, logger, origins)
+	handler := newHandler(auth0.NewClient(cfg, nil), secrets, verifier, logger, origins, api.MFAEnrollment(enroll))
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
@@ -64,7 +76,10 @@ func run() error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset; GET /me); Ctrl-C stops it\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset, /mfa/enroll, /mfa/challenge; GET /me, /mfa/authenticators); Ctrl-C stops it\n", ln.Addr())
+	if mfaRequired {
+		fmt.Fprintf(os.Stderr, "MFA=required: every password login answers 403 mfa_required with an mfa_token (README, Multi-factor login)\n")
+	}
 	fmt.Fprintf(os.Stderr, "CORS origins (CORS_ORIGINS): %s\n\n", origins)
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token -d 'grant_type=password&username=jane@example.com&password=Correct-Horse-42'\n\n", ln.Addr())
@@ -90,18 +105,19 @@ const devScope = "openid offline_access"
 
 // newHandler is the whole local API: API Gateway's CORS for origins (a
 // comma-separated list) in front of the routes.
-func newHandler(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, origins string) http.Handler {
-	return parseOrigins(origins).wrap(newMux(client, secrets, verifier, logger))
+func newHandler(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, origins string, opts ...api.TokenOption) http.Handler {
+	return parseOrigins(origins).wrap(newMux(client, secrets, verifier, logger, opts...))
 }
 
 // newMux routes like the stack's HTTP API: each route to its function's
 // router, as template.yaml does (ANY /path), and API Gateway's own 404 for
 // anything else.
-func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger) *http.ServeMux {
+func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, opts ...api.TokenOption) *http.ServeMux {
 	mux := http.NewServeMux()
 	signup := api.NewSignupFunction(client, logger)
-	token := api.NewTokenFunction(client, secrets, logger)
-	for path, fn := range map[string]api.Handler{"/signup": signup, "/password/reset": signup, "/token": token, "/logout": token} {
+	token := api.NewTokenFunction(client, secrets, logger, opts...)
+	for path, fn := range map[string]api.Handler{"/signup": signup, "/password/reset": signup, "/token": token, "/logout": token,
+		"/mfa/authenticators": token, "/mfa/enroll": token, "/mfa/challenge": token} {
 		mux.Handle(path, route("ANY "+path, fn))
 	}
 	mux.Handle("/me", meRoute(verifier, api.NewMeHandler(logger)))
@@ -115,9 +131,12 @@ func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Ver
 
 // auth0Setup picks the Auth0 to talk to: the tenant in the environment, or
 // the embedded emulator when none is configured.
-func auth0Setup(ctx context.Context, logger *slog.Logger) (auth0.Config, api.SecretSource, func(), error) {
+func auth0Setup(ctx context.Context, logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSource, func(), error) {
 	if os.Getenv(auth0.EnvIssuer) == "" {
-		return emulator(logger)
+		return emulator(logger, mfaRequired)
+	}
+	if mfaRequired {
+		return auth0.Config{}, nil, nil, errors.New("MFA=required switches the embedded emulator; a real tenant's MFA policy is set in its dashboard (Security > Multi-factor Auth)")
 	}
 	cfg, err := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	if err != nil {
@@ -139,14 +158,14 @@ func auth0Setup(ctx context.Context, logger *slog.Logger) (auth0.Config, api.Sec
 	return cfg, secret.NewStore(f, id), func() {}, nil
 }
 
-func emulator(logger *slog.Logger) (auth0.Config, api.SecretSource, func(), error) {
+func emulator(logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSource, func(), error) {
 	addr := envOr("AUTH0_EMULATOR_ADDR", "127.0.0.1:8081")
 	if ln, err := net.Listen("tcp", addr); err != nil {
 		addr = "127.0.0.1:0" // taken: any free port will do
 	} else {
 		ln.Close()
 	}
-	cfg, secrets, stop, err := emulatorAt(addr, printMessage(logger))
+	cfg, secrets, stop, err := emulatorWith(auth0test.Config{Addr: addr, OnMessage: printMessage(logger), MFARequired: mfaRequired})
 	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
 	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", cfg.Issuer(), cfg.Audience, cfg.JWKSURL())
 	return cfg, secrets, stop, err
@@ -155,8 +174,13 @@ func emulator(logger *slog.Logger) (auth0.Config, api.SecretSource, func(), erro
 // emulatorAt starts auth0test on addr and returns the settings to use it.
 // onMessage gets each email or SMS it sends.
 func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, api.SecretSource, func(), error) {
-	srv := auth0test.NewServer(auth0test.Config{Addr: addr, OnMessage: onMessage})
-	c := srv.Config()
+	return emulatorWith(auth0test.Config{Addr: addr, OnMessage: onMessage})
+}
+
+// emulatorWith starts auth0test with c and returns the settings to use it.
+func emulatorWith(c auth0test.Config) (auth0.Config, api.SecretSource, func(), error) {
+	srv := auth0test.NewServer(c)
+	c = srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
 		Connection: c.Connection, Scope: devScope}
 	return cfg, staticSecret(c.ClientSecret), srv.Close, nil
@@ -167,7 +191,11 @@ func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, a
 // emulator's test data; the address is masked all the same.
 func printMessage(logger *slog.Logger) func(auth0test.Message) {
 	return func(m auth0test.Message) {
-		attrs := []slog.Attr{slog.String("kind", m.Kind), slog.String("channel", m.Channel), slog.String("to", api.MaskEmail(m.To))}
+		to := api.MaskEmail(m.To)
+		if m.Channel == "sms" {
+			to = maskPhone(m.To)
+		}
+		attrs := []slog.Attr{slog.String("kind", m.Kind), slog.String("channel", m.Channel), slog.String("to", to)}
 		if m.Link != "" {
 			attrs = append(attrs, slog.String("link", m.Link))
 		}
@@ -175,6 +203,25 @@ func printMessage(logger *slog.Logger) func(auth0test.Message) {
 			attrs = append(attrs, slog.String("code", m.Code))
 		}
 		logger.LogAttrs(context.Background(), slog.LevelInfo, "auth0 emulator sent a message", attrs...)
+	}
+}
+
+// maskPhone keeps the last 4 digits, as Auth0 names SMS factors.
+func maskPhone(n string) string {
+	keep := max(len(n)-4, 0)
+	return strings.Repeat("X", keep) + n[keep:]
+}
+
+// devMFA reads MFA (make dev MFA=required): unset, or "required" for an
+// emulator that asks every login for a second factor.
+func devMFA(getenv func(string) string) (bool, error) {
+	switch v := getenv("MFA"); v {
+	case "":
+		return false, nil
+	case "required":
+		return true, nil
+	default:
+		return false, fmt.Errorf("MFA=%q: use MFA=required, or leave it unset", v)
 	}
 }
 
