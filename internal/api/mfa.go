@@ -92,8 +92,8 @@ type MFAChallengeBody struct {
 var (
 	errEnrollmentDisabled = &RequestError{Status: http.StatusForbidden, Code: "mfa_enrollment_disabled",
 		Message: "Enrolling a second factor through this API is turned off; ask the operator how to enroll."}
-	errNoBearer = invalid("send the mfa_token as Authorization: Bearer <mfa_token>")
-	errTokenURL = invalid("never put the mfa_token in the URL; send it as Authorization: Bearer <mfa_token>")
+	errNoBearer = invalid("send the mfa_token as the bearer token of the Authorization header")
+	errTokenURL = invalid("credentials never go in the URL: send the mfa_token in the Authorization header or the body, and codes in the body")
 )
 
 // NewMFAAuthenticatorsHandler serves GET /mfa/authenticators, authorised

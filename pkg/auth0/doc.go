@@ -1,7 +1,8 @@
 // Package auth0 is a small client for the Auth0 Authentication API calls
 // this service needs: database signup, the token grants (password-realm,
-// refresh token, authorization code), refresh-token revocation and the
-// password-reset email.
+// refresh token, authorization code, and the MFA grants mfa-otp, mfa-oob
+// and mfa-recovery-code), the MFA API (list, enroll, challenge factors),
+// refresh-token revocation and the password-reset email.
 //
 // It knows Auth0 and HTTP only: no Lambda, API Gateway or AWS types. Auth0's
 // error answers become *Error values whose Kind says what happened in terms a
