@@ -89,4 +89,3 @@ func TestDevServerSignupThenToken(t *testing.T) {
 		t.Fatalf("unknown route: %d", status)
 	}
 }
-
