@@ -206,7 +206,7 @@ func TestSampleEventsEndToEnd(t *testing.T) {
 		{fn: "token", event: "token-base64.json", path: "/token", status: 200},
 		{fn: "token", event: "token-form.json", path: "/token", status: 200, save: "form"},
 		{fn: "token", event: "token-refresh.json", path: "/token", status: 200, use: "json", save: "rotated"},
-		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "json"}, // reuse
+		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "json"},    // reuse
 		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "rotated"}, // family revoked
 		{fn: "token", event: "logout.json", path: "/logout", status: 204, use: "form"},
 		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "form"},
