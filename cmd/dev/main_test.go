@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/auth0-sam-go/authapi/internal/api"
+	"github.com/auth0-sam-go/authapi/internal/syncbuf"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
 )
@@ -18,13 +17,13 @@ import (
 // emulator, with its log and the messages it printed.
 type local struct {
 	URL      string
-	logs     *syncBuffer
-	messages *syncBuffer
+	logs     *syncbuf.Buffer
+	messages *syncbuf.Buffer
 }
 
 func newLocal(t *testing.T, origins string) *local {
 	t.Helper()
-	l := &local{logs: &syncBuffer{}, messages: &syncBuffer{}}
+	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
 	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)))
 	if err != nil {
 		t.Fatal(err)
@@ -89,22 +88,4 @@ func TestDevServerSignupThenToken(t *testing.T) {
 	if status, _ := post("/nope", "application/json", creds); status != 404 {
 		t.Fatalf("unknown route: %d", status)
 	}
-}
-
-// syncBuffer collects log lines written from the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/contracttest"
+	"github.com/auth0-sam-go/authapi/internal/syncbuf"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/aws/aws-lambda-go/events"
@@ -48,22 +48,7 @@ func (f *fakeSecret) set(v string, err error) {
 }
 
 // syncBuffer collects log output from handlers that may run concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // testAPI is both handlers wired to one auth0test server, as main wires them.
 type testAPI struct {
