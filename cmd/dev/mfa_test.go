@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/api"
+	"github.com/auth0-sam-go/authapi/internal/syncbuf"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
@@ -18,7 +19,7 @@ import (
 // a second factor, and its SMS are printed.
 func newLocalMFA(t *testing.T, opts ...api.TokenOption) *local {
 	t.Helper()
-	l := &local{logs: &syncBuffer{}, messages: &syncBuffer{}}
+	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
 	cfg, secrets, stop, err := emulatorWith(auth0test.Config{Addr: "127.0.0.1:0", MFARequired: true,
 		OnMessage: printMessage(api.NewLogger(l.messages))})
 	if err != nil {
