@@ -151,6 +151,10 @@ func TestBadTokenRequestsNeverReachAuth0(t *testing.T) {
 			wantError(t, resp, body, c.status, c.code)
 		})
 	}
+	_, body := a.call(a.token, formEvent("username", "not-an-email", "password", goodPassword))
+	if msg, _ := body["message"].(string); !strings.HasPrefix(msg, "username: ") {
+		t.Errorf("message %q does not name username", msg)
+	}
 	if n := len(a.srv.Requests()); n != 0 {
 		t.Fatalf("bad input reached Auth0 %d times", n)
 	}

@@ -83,6 +83,11 @@ func readPasswordGrant(f fields) (auth0.TokenRequest, error) {
 		return auth0.TokenRequest{}, invalid("email: required")
 	}
 	c, err := checkCredentials(f.has("password"), email, f["password"])
+	if re, ok := err.(*RequestError); ok && f.has("username") {
+		// Name the field the caller sent.
+		msg, _ := strings.CutPrefix(re.Message, "email:")
+		err = invalid("username:" + msg)
+	}
 	if err != nil {
 		return auth0.TokenRequest{}, err
 	}
