@@ -37,6 +37,8 @@ const (
 	KindClientRejected
 	// KindMisconfigured: the tenant or this deployment is set up wrongly.
 	KindMisconfigured
+	// KindNotFound: the Management API has no such user.
+	KindNotFound
 )
 
 var kindNames = [...]string{
@@ -50,6 +52,7 @@ var kindNames = [...]string{
 	KindRateLimited:        "rate_limited",
 	KindClientRejected:     "client_rejected",
 	KindMisconfigured:      "misconfigured",
+	KindNotFound:           "not_found",
 }
 
 func (k Kind) String() string {
@@ -78,6 +81,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the transport error, when there was one.
 	Err error
+	// management marks a failure of the Management API or of its
+	// client-credentials token, whose fixes Hint names differently.
+	management bool
 }
 
 func (e *Error) Error() string {
@@ -379,6 +385,9 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // Hint tells an operator what to fix in the Auth0 dashboard or the stack's
 // settings when Kind is KindMisconfigured or KindClientRejected.
 func (e *Error) Hint() string {
+	if e.management {
+		return managementHint(e)
+	}
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Kind == KindClientRejected:
