@@ -74,6 +74,9 @@ func OutcomeOf(err error) Outcome {
 			Message: "The authentication service did not answer in time. Try again."}
 	case auth0.KindClientRejected, auth0.KindMisconfigured:
 		return misconfigured
+	case auth0.KindNotFound:
+		return Outcome{Status: http.StatusNotFound, Code: "not_found",
+			Message: "The account does not exist; it may have been deleted."}
 	}
 	return Outcome{Status: http.StatusBadGateway, Code: "upstream_error",
 		Message: "The authentication service failed. Try again."}
