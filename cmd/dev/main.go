@@ -50,6 +50,9 @@ func run() error {
 		return err
 	}
 	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger)
+	if err := addAccountRoutes(ctx, mux, cfg, secrets, verifier, logger); err != nil {
+		return err
+	}
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
@@ -57,7 +60,7 @@ func run() error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me, DELETE /me, POST /me/verification-email); Ctrl-C stops it\n\n", ln.Addr())
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", ln.Addr())
 
@@ -132,7 +135,7 @@ func emulator() (auth0.Config, api.SecretSource, func(), error) {
 
 // emulatorAt starts auth0test on addr and returns the settings to use it.
 func emulatorAt(addr string) (auth0.Config, api.SecretSource, func(), error) {
-	srv := auth0test.NewServer(auth0test.Config{Addr: addr})
+	srv := auth0test.NewServer(auth0test.Config{Addr: addr, M2M: devM2M})
 	c := srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
 		Connection: c.Connection, Scope: auth0.DefaultScope}
