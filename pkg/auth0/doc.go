@@ -5,4 +5,8 @@
 // It knows Auth0 and HTTP only: no Lambda, API Gateway or AWS types. Auth0's
 // error answers become *Error values whose Kind says what happened in terms a
 // caller can act on, while Code keeps Auth0's raw code for logs.
+//
+// Management is the small part of the Management API the account routes
+// use (get and delete a user, the verification-email job), with a
+// client-credentials token it caches.
 package auth0
