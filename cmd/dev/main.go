@@ -68,7 +68,11 @@ func run() error {
 		return err
 	}
 	origins := envOr("CORS_ORIGINS", DefaultCorsOrigins)
-	handler := newHandler(auth0.NewClient(cfg, nil), secrets, verifier, logger, origins, api.MFAEnrollment(enroll))
+	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger, api.MFAEnrollment(enroll))
+	if err := addAccountRoutes(ctx, mux, cfg, secrets, verifier, logger); err != nil {
+		return err
+	}
+	handler := parseOrigins(origins).wrap(mux)
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
@@ -76,7 +80,7 @@ func run() error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset, /mfa/enroll, /mfa/challenge; GET /me, /mfa/authenticators); Ctrl-C stops it\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset, /mfa/enroll, /mfa/challenge; GET /me, /mfa/authenticators; DELETE /me; POST /me/verification-email); Ctrl-C stops it\n", ln.Addr())
 	if mfaRequired {
 		fmt.Fprintf(os.Stderr, "MFA=required: every password login answers 403 mfa_required with an mfa_token (README, Multi-factor login)\n")
 	}
@@ -174,7 +178,7 @@ func emulator(logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSo
 // emulatorAt starts auth0test on addr and returns the settings to use it.
 // onMessage gets each email or SMS it sends.
 func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, api.SecretSource, func(), error) {
-	return emulatorWith(auth0test.Config{Addr: addr, OnMessage: onMessage})
+	return emulatorWith(auth0test.Config{Addr: addr, OnMessage: onMessage, M2M: devM2M})
 }
 
 // emulatorWith starts auth0test with c and returns the settings to use it.

@@ -11,11 +11,28 @@ import (
 )
 
 // meRoute serves GET /me the way the deployed API does. No API Gateway
-// authorizer runs locally, so jwtAuthorizer checks the bearer token first;
-// the handler then gets the event with RequestContext.Authorizer.JWT.Claims
-// filled as API Gateway fills them.
+// authorizer runs locally, so jwtAuthorizer checks the bearer token first.
 func meRoute(v *verify.Verifier, h api.Handler) http.Handler {
-	inner := route("GET /me", func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	get := protected(v, "GET /me", h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// API Gateway matches the route before it runs the authorizer: any
+		// other method is an unknown route, whatever the token (DELETE /me
+		// is its own route, registered beside this one).
+		if r.Method != http.MethodGet {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"Not Found"}`))
+			return
+		}
+		get.ServeHTTP(w, r)
+	})
+}
+
+// protected serves one route behind the emulated JWT authorizer; the
+// handler gets the event with RequestContext.Authorizer.JWT.Claims filled
+// as API Gateway fills them.
+func protected(v *verify.Verifier, routeKey string, h api.Handler) http.Handler {
+	return jwtAuthorizer(v, route(routeKey, func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		// route derives ctx from the request's, which carries the claims.
 		if c, ok := verify.ClaimsFrom(ctx); ok {
 			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
@@ -23,19 +40,7 @@ func meRoute(v *verify.Verifier, h api.Handler) http.Handler {
 			}
 		}
 		return h(ctx, ev)
-	})
-	protected := jwtAuthorizer(v, inner)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// API Gateway matches the route before it runs the authorizer: any
-		// other method is an unknown route, whatever the token.
-		if r.Method != http.MethodGet {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"message":"Not Found"}`))
-			return
-		}
-		protected.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // noTokenDescription is said of a request without bearer credentials. Not

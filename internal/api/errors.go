@@ -103,6 +103,9 @@ func OutcomeOf(err error) Outcome {
 	case auth0.KindInvalidGrant:
 		return Outcome{Status: http.StatusBadRequest, Code: "invalid_grant",
 			Message: "The authorization code is invalid, expired or already used, or does not match the redirect_uri or code_verifier."}
+	case auth0.KindNotFound:
+		return Outcome{Status: http.StatusNotFound, Code: "not_found",
+			Message: "The account does not exist; it may have been deleted."}
 	}
 	return Outcome{Status: http.StatusBadGateway, Code: "upstream_error",
 		Message: "The authentication service failed. Try again."}

@@ -22,6 +22,9 @@ func TestValidateAcceptsDeclaredAnswers(t *testing.T) {
 			`{"error":"Too Many Requests","code":"rate_limited","message":"x"}`},
 		{"GET", "/me", 200, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
 			`{"user_id":"auth0|1","scope":["openid"],"expires_at":1773220500}`},
+		{"DELETE", "/me", 204, map[string]string{"Cache-Control": "no-store"}, ``},
+		{"GET", "/me", 403, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
+			`{"error":"Forbidden","code":"user_token_required","message":"x"}`},
 	} {
 		if err := s.Validate(c.method, c.path, c.status, c.headers, c.body); err != nil {
 			t.Errorf("%s %s %d: %v", c.method, c.path, c.status, err)
@@ -52,6 +55,8 @@ func TestValidateCatchesDrift(t *testing.T) {
 			`{"data":"a.b.c","access_token":"a.b.c","token_type":"Bearer","expires_in":60}`},
 		{"header of the wrong type", "POST", "/token", 429, map[string]string{"Content-Type": jsonType, "Retry-After": "soon"},
 			`{"error":"Too Many Requests","code":"rate_limited","message":"x"}`},
+		{"code not allowed for the route", "GET", "/me", 403, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
+			`{"error":"Forbidden","code":"access_denied","message":"x"}`},
 		{"unknown path", "POST", "/nope", 200, ct, `{}`},
 		{"undeclared method", "GET", "/signup", 200, ct, `{}`},
 	} {

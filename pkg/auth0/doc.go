@@ -9,4 +9,8 @@
 // caller can act on, while Code keeps Auth0's raw code for logs. Only the
 // password grant is retried (once); every other call spends what it sends
 // or may send an email, so its failures go back to the caller.
+//
+// Management is the small part of the Management API the account routes
+// use (get and delete a user, the verification-email job), with a
+// client-credentials token it caches.
 package auth0

@@ -63,6 +63,8 @@ const (
 	// KindEnrollmentRequired: the user has no factor this application can
 	// challenge.
 	KindEnrollmentRequired
+	// KindNotFound: the Management API has no such user.
+	KindNotFound
 )
 
 var kindNames = [...]string{
@@ -85,6 +87,7 @@ var kindNames = [...]string{
 	KindSlowDown:             "slow_down",
 	KindAlreadyEnrolled:      "already_enrolled",
 	KindEnrollmentRequired:   "enrollment_required",
+	KindNotFound:             "not_found",
 }
 
 func (k Kind) String() string {
@@ -116,6 +119,9 @@ type Error struct {
 	// MFAToken is the mfa_token of an mfa_required answer: a 10-minute
 	// credential, so Error() never prints it.
 	MFAToken string
+	// management marks a failure of the Management API or of its
+	// client-credentials token, whose fixes Hint names differently.
+	management bool
 }
 
 func (e *Error) Error() string {
@@ -487,6 +493,9 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // Hint tells an operator what to fix in the Auth0 dashboard or the stack's
 // settings when Kind is KindMisconfigured or KindClientRejected.
 func (e *Error) Hint() string {
+	if e.management {
+		return managementHint(e)
+	}
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Kind == KindClientRejected:
