@@ -85,8 +85,9 @@ func readPasswordGrant(f fields) (auth0.TokenRequest, error) {
 	c, err := checkCredentials(f.has("password"), email, f["password"])
 	if re, ok := err.(*RequestError); ok && f.has("username") {
 		// Name the field the caller sent.
-		msg, _ := strings.CutPrefix(re.Message, "email:")
-		err = invalid("username:" + msg)
+		if msg, found := strings.CutPrefix(re.Message, "email:"); found {
+			err = invalid("username:" + msg)
+		}
 	}
 	if err != nil {
 		return auth0.TokenRequest{}, err
