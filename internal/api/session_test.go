@@ -131,6 +131,8 @@ func badTokenRequests() []badRequest {
 		{"refresh without token", formEvent("grant_type", "refresh_token"), 400, inv},
 		{"refresh empty", formEvent("grant_type", "refresh_token", "refresh_token", ""), 400, inv},
 		{"refresh NUL", jsonOf("grant_type", "refresh_token", "refresh_token", "v1.a\x00b"), 400, inv},
+		{"refresh with a space", formEvent("grant_type", "refresh_token", "refresh_token", "v1.a b"), 400, inv},
+		{"code not ASCII", formEvent("grant_type", "authorization_code", "code", "cödé", "redirect_uri", "https://app.example.com/cb"), 400, inv},
 		{"refresh too long", formEvent("grant_type", "refresh_token", "refresh_token", strings.Repeat("r", MaxTokenBytes+1)), 400, inv},
 		{"code without code", formEvent("grant_type", "authorization_code", "redirect_uri", "https://app.example/cb"), 400, inv},
 		{"code without redirect_uri", formEvent("grant_type", "authorization_code", "code", "abc123"), 400, inv},

@@ -96,7 +96,7 @@ func readPasswordGrant(f fields) (auth0.TokenRequest, error) {
 }
 
 func readRefreshGrant(f fields) (auth0.TokenRequest, error) {
-	rt, err := required(f, "refresh_token", MaxTokenBytes)
+	rt, err := requiredToken(f, "refresh_token", MaxTokenBytes)
 	if err != nil {
 		return auth0.TokenRequest{}, err
 	}
@@ -104,7 +104,7 @@ func readRefreshGrant(f fields) (auth0.TokenRequest, error) {
 }
 
 func readCodeGrant(f fields) (auth0.TokenRequest, error) {
-	code, err := required(f, "code", MaxTokenBytes)
+	code, err := requiredToken(f, "code", MaxTokenBytes)
 	if err != nil {
 		return auth0.TokenRequest{}, err
 	}
