@@ -139,7 +139,7 @@ func (c *Client) Signup(ctx context.Context, email, password string) (SignupResu
 	var a signupAnswer
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK && status != http.StatusCreated {
-			return parseError(status, header, data, classifySignup, password)
+			return parseError(status, header, data, classifySignup)
 		}
 		if json.Unmarshal(data, &a) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable signup answer"}
@@ -215,9 +215,7 @@ func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
 	}
 	form := values.Encode()
 	classify := func(e *Error) { classifyToken(e, tr.Grant) }
-	sent := []string{tr.ClientSecret, tr.Password, tr.RefreshToken, tr.Code, tr.CodeVerifier,
-		tr.MFAToken, tr.OTP, tr.OOBCode, tr.BindingCode, tr.RecoveryCode}
-	tok, err := c.token(ctx, form, tr.ClientIP, classify, sent)
+	tok, err := c.token(ctx, form, tr.ClientIP, classify)
 	var e *Error
 	if tr.Grant == PasswordRealmGrant && errors.As(err, &e) && e.Kind == KindUpstream {
 		delay := c.retryDelay()
@@ -229,7 +227,7 @@ func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
 			return tok, err
 		case <-time.After(delay):
 		}
-		return c.token(ctx, form, tr.ClientIP, classify, sent)
+		return c.token(ctx, form, tr.ClientIP, classify)
 	}
 	return tok, err
 }
@@ -271,7 +269,7 @@ func (c *Client) tokenForm(tr TokenRequest) (url.Values, error) {
 	return form, nil
 }
 
-func (c *Client) token(ctx context.Context, form, clientIP string, classify func(*Error), sent []string) (Token, error) {
+func (c *Client) token(ctx context.Context, form, clientIP string, classify func(*Error)) (Token, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form))
 	if err != nil {
 		return Token{}, err
@@ -283,7 +281,7 @@ func (c *Client) token(ctx context.Context, form, clientIP string, classify func
 	var t Token
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return parseError(status, header, data, classify, sent...)
+			return parseError(status, header, data, classify)
 		}
 		if json.Unmarshal(data, &t) != nil || t.AccessToken == "" {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
@@ -309,7 +307,7 @@ func (c *Client) Revoke(ctx context.Context, refreshToken, clientSecret string) 
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return parseError(status, header, data, classifyRevoke, clientSecret, refreshToken)
+			return parseError(status, header, data, classifyRevoke)
 		}
 		return nil
 	})

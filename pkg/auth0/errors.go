@@ -286,10 +286,8 @@ func boundRules(rules []PasswordRule) []PasswordRule {
 }
 
 // parseError decodes an error answer. A body that is not one of Auth0's
-// shapes still gives an *Error, with the status deciding the Kind. sent are
-// the credentials the request carried: an answer that echoes one keeps it
-// as "[redacted]".
-func parseError(status int, header http.Header, body []byte, classify func(*Error), sent ...string) *Error {
+// shapes still gives an *Error, with the status deciding the Kind.
+func parseError(status int, header http.Header, body []byte, classify func(*Error)) *Error {
 	e := &Error{Status: status}
 	var w wireError
 	if err := json.Unmarshal(body, &w); err == nil {
@@ -330,27 +328,13 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		e.Description = "unreadable error body"
 		return e
 	}
-	// Redacted before clipping, so no prefix of a credential is left. The
-	// code and name too: Error() and the logs show them.
-	e.Code, e.Name = redact(e.Code, sent), redact(e.Name, sent)
-	e.Description = clip(redact(e.Description, sent), maxDescription)
-	e.Policy = clip(redact(e.Policy, sent), 4*maxRuleText)
+	// Strings stay whole here (the body is at most maxBody): do removes the
+	// request's values from them, then bounds them (Error.redact).
 	classify(e)
 	if e.Kind == KindRateLimited || e.Kind == KindTooManyAttempts {
 		e.RetryAfter = retryAfter(header, time.Now())
 	}
 	return e
-}
-
-// redact replaces each of sent in s; values too short to be credentials
-// are left, lest common words vanish.
-func redact(s string, sent []string) string {
-	for _, v := range sent {
-		if len(v) >= 4 && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
 }
 
 // tooManyKind tells brute-force protection (too_many_attempts) from the

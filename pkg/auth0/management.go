@@ -49,9 +49,7 @@ func (c *Client) ClientCredentials(ctx context.Context, creds ClientCredentials,
 	var t Token
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			e := parseError(status, header, data, classifyClientCredentials)
-			e.Description = redact(e.Description, []string{creds.Secret})
-			return e
+			return parseError(status, header, data, classifyClientCredentials)
 		}
 		if json.Unmarshal(data, &t) != nil || t.AccessToken == "" {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
@@ -219,9 +217,7 @@ func (m *Management) send(ctx context.Context, token, method, path string, body 
 	}
 	return m.client.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status < 200 || status > 299 {
-			e := parseManagementError(status, header, data)
-			e.Description = redact(e.Description, []string{token})
-			return e
+			return parseManagementError(status, header, data)
 		}
 		return read(status, data)
 	})
@@ -291,7 +287,8 @@ func parseManagementError(status int, header http.Header, data []byte) *Error {
 	e := &Error{Status: status, management: true}
 	var w managementWireError
 	if err := json.Unmarshal(data, &w); err == nil {
-		e.Code, e.Description = clip(w.ErrorCode, 64), clip(w.Message, maxDescription)
+		// Bounded by do, once the request's values are out (Error.redact).
+		e.Code, e.Description = w.ErrorCode, w.Message
 	} else if status < 500 && status != http.StatusTooManyRequests {
 		e.Kind, e.Description = KindUpstream, "unreadable error body"
 		return e

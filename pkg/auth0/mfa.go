@@ -44,7 +44,7 @@ func (c *Client) MFAAuthenticators(ctx context.Context, mfaToken string) ([]Auth
 	var list []Authenticator
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return parseError(status, header, data, classifyAuthenticators, mfaToken)
+			return parseError(status, header, data, classifyAuthenticators)
 		}
 		if json.Unmarshal(data, &list) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable authenticators answer"}
@@ -103,7 +103,7 @@ func (c *Client) MFAAssociate(ctx context.Context, r MFAAssociateRequest) (MFAEn
 		body.OOBChannels = []string{r.Channel}
 	}
 	var e MFAEnrollment
-	err := c.mfaPost(ctx, "/mfa/associate", r.MFAToken, body, &e, classifyMFA, r.MFAToken, r.ClientSecret, r.PhoneNumber)
+	err := c.mfaPost(ctx, "/mfa/associate", r.MFAToken, body, &e, classifyMFA)
 	if err != nil {
 		return MFAEnrollment{}, err
 	}
@@ -149,7 +149,7 @@ func (c *Client) MFAChallenge(ctx context.Context, r MFAChallengeRequest) (MFACh
 	body := challengeBody{ClientID: c.cfg.ClientID, ClientSecret: r.ClientSecret, MFAToken: r.MFAToken,
 		ChallengeType: r.ChallengeType, AuthenticatorID: r.AuthenticatorID}
 	var ch MFAChallenge
-	if err := c.mfaPost(ctx, "/mfa/challenge", "", body, &ch, classifyMFA, r.MFAToken, r.ClientSecret); err != nil {
+	if err := c.mfaPost(ctx, "/mfa/challenge", "", body, &ch, classifyMFA); err != nil {
 		return MFAChallenge{}, err
 	}
 	if (ch.ChallengeType != "otp" && ch.ChallengeType != "oob") || (ch.ChallengeType == "oob" && ch.OOBCode == "") {
@@ -159,9 +159,8 @@ func (c *Client) MFAChallenge(ctx context.Context, r MFAChallengeRequest) (MFACh
 }
 
 // mfaPost posts body as JSON to path, with bearer as the Authorization if
-// set, and decodes a 200 into out. secrets are the credentials the request
-// carried, scrubbed from any error text kept.
-func (c *Client) mfaPost(ctx context.Context, path, bearer string, body, out any, classify func(*Error), secrets ...string) error {
+// set, and decodes a 200 into out.
+func (c *Client) mfaPost(ctx context.Context, path, bearer string, body, out any, classify func(*Error)) error {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -176,7 +175,7 @@ func (c *Client) mfaPost(ctx context.Context, path, bearer string, body, out any
 	}
 	return c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return parseError(status, header, data, classify, secrets...)
+			return parseError(status, header, data, classify)
 		}
 		if json.Unmarshal(data, out) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable " + strings.TrimPrefix(path, "/mfa/") + " answer"}

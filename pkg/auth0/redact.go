@@ -33,8 +33,12 @@ var publicFields = map[string]bool{
 
 // redact removes values (requestValues) from what e kept of the answer,
 // then bounds what is left. It runs before anything is clipped, so no
-// prefix of a removed value survives.
+// prefix of a removed value survives, and removes the longest first, so
+// that no shorter value breaks a longer one before it is removed.
 func (e *Error) redact(values []string) {
+	values = slices.Clone(values)
+	slices.SortFunc(values, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
+	values = slices.Compact(values)
 	e.Code = clip(scrub(e.Code, values), maxCode)
 	e.Name = clip(scrub(e.Name, values), maxCode)
 	e.Description = clip(scrub(e.Description, values), maxDescription)
@@ -70,9 +74,8 @@ func scrub(s string, values []string) string {
 }
 
 // requestValues lists what req carried: its header values (but the media
-// types) and their words, its query and its body's form or JSON values, each as it is and
-// as the request encoded it, longest first so that no shorter value breaks
-// a longer one before it is removed.
+// types) and their words, its query and its body's form or JSON values,
+// each as it is and as the request encoded it.
 func requestValues(req *http.Request) []string {
 	var raw []string
 	for k, vs := range req.Header {
@@ -106,8 +109,7 @@ func requestValues(req *http.Request) []string {
 		quoted, _ := json.Marshal(v)
 		out = append(out, v, url.QueryEscape(v), string(quoted[1:len(quoted)-1]), jsonText(v))
 	}
-	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	return slices.Compact(out)
+	return out
 }
 
 func appendForm(out []string, form url.Values) []string {
