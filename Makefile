@@ -56,8 +56,8 @@ invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secre
 	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
 	go run ./cmd/invoke -bootstrap $(DIST)/host/$(FN)/bootstrap -function $(FUNCTION) -event $(EVENT) -env-file env.json -emulate
 
-deploy: ## sam build && sam deploy (needs the sam CLI and AWS credentials)
-	sam build && sam deploy
+deploy: ## sam build && sam deploy, with samconfig.local.toml if it exists (needs the sam CLI and AWS credentials)
+	sam build && sam deploy $(if $(wildcard samconfig.local.toml),--config-file samconfig.local.toml)
 
 # Benchmarks (BENCHMARKS.md). Binaries go to $(BENCH)/<arch>/<name>/bootstrap,
 # built by the same $(GO_BUILD) as the functions; the output is also kept in

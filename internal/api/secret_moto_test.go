@@ -255,7 +255,7 @@ func TestTokenWithSecretsManager(t *testing.T) {
 			t.Fatalf("%d fetches, want exactly one re-read", n)
 		}
 		reqs := a.srv.Requests()
-		if len(reqs) != 2 || reqs[0].Form.Get("client_secret") != clientSecret || reqs[1].Form.Get("client_secret") != rotated {
+		if len(reqs) != 2 || reqs[0].Form.Get("client_secret") != auth0test.Redacted(clientSecret) || reqs[1].Form.Get("client_secret") != auth0test.Redacted(rotated) {
 			t.Fatalf("Auth0 requests: %d, want one with the old secret and one retry with the new", len(reqs))
 		}
 		for _, r := range reqs {

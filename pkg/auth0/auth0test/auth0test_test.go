@@ -217,7 +217,9 @@ func TestConfigDefaultsAndURLs(t *testing.T) {
 	want := auth0test.Config{
 		ClientID: "test-client-id", ClientSecret: "test-client-secret", Audience: "https://api.example.test",
 		Connection: "Username-Password-Authentication", MaxFailedLogins: 10, TokenTTL: 24 * time.Hour,
-		Addr: "127.0.0.1:0",
+		RefreshTokenLifetime: 30 * 24 * time.Hour, MaxRequests: 1000, Addr: "127.0.0.1:0",
+		M2M: auth0test.M2MClient{ID: "test-m2m-client-id", Secret: "test-m2m-client-secret",
+			Scopes: []string{"read:users", "delete:users", "update:users"}},
 	}
 	if got := s.Config(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Config() = %+v\nwant %+v", got, want)
@@ -225,8 +227,13 @@ func TestConfigDefaultsAndURLs(t *testing.T) {
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(s.URL) {
 		t.Errorf("URL = %q", s.URL)
 	}
-	if s.Issuer() != s.URL+"/" || s.JWKSURL() != s.URL+"/.well-known/jwks.json" {
-		t.Errorf("Issuer %q JWKSURL %q", s.Issuer(), s.JWKSURL())
+	if s.Issuer() != s.URL+"/" || s.JWKSURL() != s.URL+"/.well-known/jwks.json" || s.ManagementAudience() != s.URL+"/api/v2/" {
+		t.Errorf("Issuer %q JWKSURL %q ManagementAudience %q", s.Issuer(), s.JWKSURL(), s.ManagementAudience())
+	}
+	// Config returns a copy: changing it changes nothing.
+	s.Config().M2M.Scopes[0] = "changed"
+	if s.Config().M2M.Scopes[0] != "read:users" {
+		t.Error("Config() shares M2M.Scopes")
 	}
 }
 
@@ -932,6 +939,52 @@ func TestRequestsLog(t *testing.T) {
 	}
 }
 
+func TestRequestsRedactCredentials(t *testing.T) {
+	s := newServer(t, auth0test.Config{})
+	signup(t, s, "log@example.com", goodPass)
+	postToken(t, s, tokenForm(s, "log@example.com", goodPass), nil)
+	mustDo(t, "GET", s.URL+"/mfa/authenticators", "", "", http.Header{"Authorization": {"Bearer mfa-secret"}})
+	reqs := s.Requests()
+	sig, tok, mfa := reqs[0], reqs[1], reqs[2]
+	secret := s.Config().ClientSecret
+	red := auth0test.Redacted
+	if sig.JSON["password"] != red(goodPass) || sig.JSON["email"] != "log@example.com" {
+		t.Errorf("signup: %v", sig.JSON)
+	}
+	if tok.Form.Get("password") != red(goodPass) || tok.Form.Get("client_secret") != red(secret) ||
+		tok.Form.Get("username") != "log@example.com" || tok.Form.Get("grant_type") != realmGrant {
+		t.Errorf("token: %v", tok.Form)
+	}
+	if mfa.Header.Get("Authorization") != red("Bearer mfa-secret") {
+		t.Errorf("Authorization header kept: %q", mfa.Header.Get("Authorization"))
+	}
+	all := fmt.Sprintf("%+v", reqs)
+	for _, leak := range []string{goodPass, secret, "mfa-secret"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("the request log holds %q", leak)
+		}
+	}
+	if !regexp.MustCompile(`^redacted:[0-9a-f]{16}$`).MatchString(red("x")) || red("x") == red("y") || red("") != "" {
+		t.Errorf("Redacted: %q %q %q", red("x"), red("y"), red(""))
+	}
+}
+
+func TestMaxRequests(t *testing.T) {
+	s := newServer(t, auth0test.Config{MaxRequests: 2})
+	for _, p := range []string{"/a", "/b", "/c"} {
+		mustDo(t, "GET", s.URL+p, "", "", nil)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || reqs[0].Path != "/b" || reqs[1].Path != "/c" {
+		t.Errorf("kept %v", reqs)
+	}
+	none := newServer(t, auth0test.Config{MaxRequests: -1})
+	mustDo(t, "GET", none.URL+"/a", "", "", nil)
+	if n := len(none.Requests()); n != 0 {
+		t.Errorf("MaxRequests -1 kept %d", n)
+	}
+}
+
 func TestLogf(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
@@ -968,10 +1021,21 @@ func TestConcurrentUse(t *testing.T) {
 			s.UserID(email)
 			s.Requests()
 			s.Config()
+			// Refresh, reset, MFA and Management state.
+			f := tokenForm(s, email, goodPass)
+			f.Set("scope", "offline_access")
+			rt := postToken(t, s, f, fromIP("192.0.2.1")).ok(t).RefreshToken
+			refresh(t, s, rt).ok(t)
+			changePassword(t, s, email)
+			s.EnrollOTP(email)
+			s.SetMFA(email, false)
+			s.Messages()
+			s.RefreshTokens(email)
+			mgmt(t, s, "GET", "users/x", m2mToken(t, s, s.ManagementAudience(), "").ok(t).AccessToken, nil)
 		})
 	}
 	wg.Wait()
-	if n := len(s.Requests()); n != 48 {
-		t.Errorf("%d requests logged, want 48", n)
+	if n := len(s.Requests()); n != 16*8 {
+		t.Errorf("%d requests logged, want %d", n, 16*8)
 	}
 }

@@ -63,6 +63,11 @@ func errorCode(body any) string {
 		return b.Error
 	case dbError:
 		return b.Code
+	case mgmtError:
+		if b.ErrorCode != "" {
+			return b.ErrorCode
+		}
+		return b.Error
 	}
 	return ""
 }

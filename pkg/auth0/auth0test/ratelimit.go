@@ -3,7 +3,6 @@ package auth0test
 import (
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // window counts one endpoint's requests in one wall-clock second.
@@ -12,21 +11,28 @@ type window struct {
 	n      int
 }
 
-// limited applies Config.RateLimit to an endpoint: every answer carries the
-// x-ratelimit-* headers, and requests over the limit get 429
-// too_many_requests instead of next(). Only the API endpoints are limited,
-// so verifier tests can fetch the JWKS however tight the limit.
+// limited applies Config.RateLimit to an Authentication API endpoint:
+// every answer carries the x-ratelimit-* headers, and requests over the
+// limit get 429 too_many_requests instead of next(). Only the API
+// endpoints are limited, so verifier tests can fetch the JWKS however tight
+// the limit.
 func (s *Server) limited(path string, next func() reply) reply {
-	limit := s.cfg.RateLimit
+	return s.rateLimit(path, s.cfg.RateLimit,
+		oauthErr(http.StatusTooManyRequests, "too_many_requests", descTooManyRequests), next)
+}
+
+// rateLimit counts a request against key's window of one second and
+// answers over instead of next() past limit (0 = unlimited).
+func (s *Server) rateLimit(key string, limit int, over reply, next func() reply) reply {
 	if limit <= 0 {
 		return next()
 	}
-	now := time.Now().Unix()
 	s.mu.Lock()
-	w := s.windows[path]
+	now := s.now().Unix()
+	w := s.windows[key]
 	if w == nil || w.second != now {
 		w = &window{second: now}
-		s.windows[path] = w
+		s.windows[key] = w
 	}
 	w.n++
 	n := w.n
@@ -36,7 +42,7 @@ func (s *Server) limited(path string, next func() reply) reply {
 	h.Set("X-Ratelimit-Limit", strconv.Itoa(limit))
 	h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(limit-n, 0)))
 	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now+1, 10)) // UTC epoch seconds
-	rep := oauthErr(http.StatusTooManyRequests, "too_many_requests", descTooManyRequests)
+	rep := over
 	if n <= limit {
 		rep = next()
 	}

@@ -8,9 +8,24 @@ import (
 )
 
 type user struct {
-	id       string // Auth0's _id, without "auth0|"
-	email    string // lower case
-	password string
+	id            string // Auth0's _id, without "auth0|"
+	email         string // lower case
+	password      string
+	emailVerified bool
+	created       time.Time
+	updated       time.Time
+	lastLogin     time.Time
+	logins        int
+	resetTicket   string // the one valid password-reset ticket; see ResetPassword
+	resetExpires  time.Time
+	verifyTicket  string // the one valid email-verification ticket
+	verifyExpires time.Time
+
+	// MFA: enrolled (and pending) authenticators, the recovery code, and
+	// the bucket of failed MFA attempts.
+	authenticators []*authenticator
+	recoveryCode   *authenticator
+	mfaBucket      bucket
 }
 
 // AddUser creates a user in the connection, skipping the password policy so
@@ -21,14 +36,17 @@ func (s *Server) AddUser(email, password string) (userID string) {
 	defer s.mu.Unlock()
 	if u, ok := s.users[lower(email)]; ok {
 		u.password = password
+		u.updated = s.now()
 		return "auth0|" + u.id
 	}
 	return "auth0|" + s.createLocked(email, password).id
 }
 
 func (s *Server) createLocked(email, password string) *user {
-	u := &user{id: newObjectID(), email: lower(email), password: password}
+	now := s.now()
+	u := &user{id: newObjectID(now), email: lower(email), password: password, created: now, updated: now}
 	s.users[u.email] = u
+	s.byID[u.id] = u
 	return u
 }
 
@@ -43,6 +61,38 @@ func (s *Server) UserID(email string) (string, bool) {
 	return "auth0|" + u.id, true
 }
 
+// DeleteUser removes a user, as DELETE /api/v2/users/{id} does: logins
+// then fail as for an unknown user, and the user's refresh tokens answer
+// "The refresh_token was generated for a user who doesn't exist anymore.".
+// It reports whether the user existed.
+func (s *Server) DeleteUser(email string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[lower(email)]
+	if ok {
+		s.deleteLocked(u)
+	}
+	return ok
+}
+
+func (s *Server) deleteLocked(u *user) {
+	delete(s.users, u.email)
+	delete(s.byID, u.id)
+}
+
+// SetEmailVerified sets the user's email_verified (false at signup). It
+// reports whether the user exists.
+func (s *Server) SetEmailVerified(email string, verified bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[lower(email)]
+	if ok {
+		u.emailVerified = verified
+		u.updated = s.now()
+	}
+	return ok
+}
+
 // BlockUser makes logins of this email answer 401 "user is blocked" once the
 // password is right, as for a user an admin blocked. It may be called before
 // the user exists.
@@ -52,12 +102,24 @@ func (s *Server) BlockUser(email string) {
 	s.blocked[lower(email)] = true
 }
 
-// RequireMFA makes logins of this email answer 403 mfa_required once the
-// password is right. It may be called before the user exists.
-func (s *Server) RequireMFA(email string) {
+// RequireMFA is SetMFA(email, true).
+func (s *Server) RequireMFA(email string) { s.SetMFA(email, true) }
+
+// SetMFA overrides Config.MFARequired for one email: with required, its
+// correct password logins answer 403 mfa_required; without, they get
+// tokens whatever the tenant policy. It may be called before the user
+// exists.
+func (s *Server) SetMFA(email string, required bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.mfa[lower(email)] = true
+	s.mfa[lower(email)] = required
+}
+
+func (s *Server) mfaRequiredLocked(email string) bool {
+	if v, ok := s.mfa[email]; ok {
+		return v
+	}
+	return s.cfg.MFARequired
 }
 
 // LeakPassword marks a password as breached: signup with it answers 400
@@ -79,9 +141,9 @@ func (s *Server) SetClientSecret(secret string) {
 
 // newObjectID makes an _id shaped like Auth0's (a MongoDB ObjectId: 4 bytes
 // of Unix time then 8 random bytes, 24 hex digits).
-func newObjectID() string {
+func newObjectID(now time.Time) string {
 	var b [12]byte
-	binary.BigEndian.PutUint32(b[:4], uint32(time.Now().Unix()))
+	binary.BigEndian.PutUint32(b[:4], uint32(now.Unix()))
 	rand.Read(b[4:])
 	return hex.EncodeToString(b[:])
 }
