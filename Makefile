@@ -17,7 +17,7 @@ GO_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) go build -trimpath -buildv
 	-tags lambda.norpc -ldflags "-s -w -buildid="
 
 .PHONY: help build-SignupFunction build-TokenFunction build-MeFunction build test lint dev invoke deploy clean
-.PHONY: bench bench-bin bench-build bench-size bench-coldstart bench-warm
+.PHONY: bench bench-bin bench-build bench-size bench-coldstart bench-network bench-warm
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -52,9 +52,9 @@ dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unles
 HOST_GOARCH := $(shell go env GOARCH)
 FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))
 
-invoke: ## run the real bootstrap once with EVENT against emulated Auth0 + Secrets Manager, like `sam local invoke` (FN=signup|token|me)
+invoke: ## run the real bootstrap once with EVENT under AWS's Runtime Interface Emulator, against emulated Auth0 + Secrets Manager (FN=signup|token|me)
 	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
-	go run ./cmd/invoke -bootstrap $(DIST)/host/$(FN)/bootstrap -function $(FUNCTION) -event $(EVENT) -env-file env.json -emulate
+	GOARCH=$(HOST_GOARCH) go run ./cmd/dev -invoke -function $(FUNCTION) -bootstrap $(DIST)/host/$(FN)/bootstrap -event $(EVENT) -env-file env.json
 
 deploy: ## sam build && sam deploy, with samconfig.local.toml if it exists (needs the sam CLI and AWS credentials)
 	sam build && sam deploy $(if $(wildcard samconfig.local.toml),--config-file samconfig.local.toml)
@@ -66,7 +66,7 @@ BENCH := $(DIST)/bench
 BENCH_HOST = $(shell go env GOHOSTARCH)
 BENCH_PKGS := signup=./functions/signup token=./functions/token hello=./bench/hello sdkprobe=./bench/sdkprobe
 
-bench: ## every performance figure: size, cold start, memory, connections, Python, warm overhead
+bench: ## every performance figure: size, cold start (loopback and realistic network), memory, connections, Python, warm overhead
 	@mkdir -p bench/results
 	@{ $(MAKE) --no-print-directory -s bench-size && \
 	   $(MAKE) --no-print-directory -s bench-coldstart && \
@@ -85,9 +85,14 @@ bench-size: ## stripped and zipped linux/arm64 bootstrap sizes vs the baselines
 	@$(MAKE) --no-print-directory -s bench-build BENCH_ARCH=arm64
 	@go run ./bench/size $(BENCH)/arm64
 
-bench-coldstart: ## cold start, init phases, peak RSS, Auth0 connections, Python floor (host arch)
+bench-coldstart: ## under the RIE: cold start, init phases, peak RSS, Auth0 connections, Python floor, realistic network (host arch)
 	@$(MAKE) --no-print-directory -s bench-build BENCH_ARCH=$(BENCH_HOST)
-	@go run ./bench/coldstart -bin $(BENCH)/$(BENCH_HOST)
+	@GOARCH=$(BENCH_HOST) go run ./bench/coldstart -bin $(BENCH)/$(BENCH_HOST)
+
+bench-network: ## only the cold starts over TLS with AUTH0_RTT (20ms) and SM_RTT (10ms) of latency, NET_N rounds
+	@$(MAKE) --no-print-directory -s bench-build BENCH_ARCH=$(BENCH_HOST)
+	@GOARCH=$(BENCH_HOST) go run ./bench/coldstart -bin $(BENCH)/$(BENCH_HOST) -n 0 -warm 0 \
+		-net-n $(or $(NET_N),30) -auth0-rtt $(or $(AUTH0_RTT),20ms) -sm-rtt $(or $(SM_RTT),10ms)
 
 bench-warm: ## per-invocation overhead of each handler: go test -bench, median of 5
 	@go test -run '^$$' -bench . -benchmem -count 5 ./internal/api/ | go run ./bench/benchsum

@@ -1,16 +1,18 @@
 // Command coldstart measures the built bootstraps as Lambda runs them: each
-// is a process against an in-process Runtime API (internal/lambdatest), with
-// a real moto_server as Secrets Manager and auth0test as Auth0, all on
-// 127.0.0.1. It prints, as tables:
+// runs under AWS's Lambda Runtime Interface Emulator (internal/rie), with a
+// real moto_server as Secrets Manager and auth0test as Auth0. It prints, as
+// tables:
 //
-//   - cold start (process start to first response), median and p90, for
-//     signup vs the hello-world baseline and token vs the SDK probe, run
+//   - cold start (first invocation of a new environment), median and p90,
+//     for signup vs the hello-world baseline and token vs the SDK probe, run
 //     alternately in the same loop, and the init phases the functions log;
 //   - peak RSS (VmHWM) over warm invocations, sampled to show it is flat;
 //   - TCP connections opened to Auth0 over warm invocations (a counting
 //     proxy sits in front of auth0test);
 //   - the start of a Python interpreter that imports boto3 and pydantic, as
-//     the floor of a Python function's cold start, against token's.
+//     the floor of a Python function's cold start, against token's;
+//   - the same cold starts over a realistic network (network.go): Auth0 and
+//     Secrets Manager behind TLS and latency-injecting proxies.
 //
 // make bench builds the binaries (for this machine, with the Makefile's
 // flags) and runs it; see BENCHMARKS.md. Everything it starts is stopped
@@ -27,12 +29,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/auth0-sam-go/authapi/internal/lambdatest"
+	"github.com/auth0-sam-go/authapi/internal/mototest"
+	"github.com/auth0-sam-go/authapi/internal/rie"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -40,7 +44,7 @@ import (
 const (
 	userEmail    = "jane.doe@example.com"
 	userPassword = "Correct-Horse-42"
-	invokeWait   = 10 * time.Second // Lambda deadline given to each event
+	invokeWait   = 10 * time.Second // the functions' timeout
 	pythonCode   = "import boto3, pydantic; boto3.client('secretsmanager', region_name='us-east-1')"
 )
 
@@ -49,24 +53,35 @@ type fn struct {
 	name   string
 	bin    string
 	env    []string
-	event  func(i int) []byte
-	status int // expected status of the API Gateway response
-	auth0  bool
+	event  func() []byte
+	status int  // expected status of the API Gateway response
+	auth0  bool // calls Auth0 on its first event
+}
+
+// options are the command line's.
+type options struct {
+	binDir, eventsDir     string
+	n, warm, pyRuns, netN int
+	auth0RTT, smRTT       time.Duration
 }
 
 func main() {
-	binDir := flag.String("bin", "dist/bench/host", "directory with {signup,token,hello,sdkprobe}/bootstrap built for this machine")
-	eventsDir := flag.String("events", "events", "directory with the sample events signup.json and token.json")
-	n := flag.Int("n", 60, "cold starts of each binary (at least 20)")
-	warm := flag.Int("warm", 1000, "warm invocations of each binary for the memory and connection figures")
-	pyRuns := flag.Int("python", 11, "runs of the Python import probe (0 skips it)")
-	timeout := flag.Duration("timeout", 6*time.Minute, "bound on the whole run")
+	var o options
+	flag.StringVar(&o.binDir, "bin", "dist/bench/host", "directory with {signup,token,hello,sdkprobe}/bootstrap built for this machine")
+	flag.StringVar(&o.eventsDir, "events", "events", "directory with the sample events signup.json and token.json")
+	flag.IntVar(&o.n, "n", 60, "loopback cold starts of each binary (0 skips them)")
+	flag.IntVar(&o.warm, "warm", 1000, "warm invocations of each binary for the memory and connection figures (0 skips them)")
+	flag.IntVar(&o.pyRuns, "python", 11, "runs of the Python import probe, at most -n (0 skips it)")
+	flag.IntVar(&o.netN, "net-n", 30, "cold starts of each binary over the realistic network (0 skips them)")
+	flag.DurationVar(&o.auth0RTT, "auth0-rtt", 20*time.Millisecond, "round-trip time to Auth0 in the realistic-network run")
+	flag.DurationVar(&o.smRTT, "sm-rtt", 10*time.Millisecond, "round-trip time to Secrets Manager in the realistic-network run")
+	timeout := flag.Duration("timeout", 10*time.Minute, "bound on the whole run")
 	flag.Parse()
-	if *n < 1 || *warm < 1 {
-		fatal(errors.New("-n and -warm must be positive"))
+	if o.n < 0 || o.warm < 0 || o.netN < 0 || o.auth0RTT <= 0 || o.smRTT <= 0 {
+		fatal(errors.New("counts must not be negative, RTTs must be positive"))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	err := run(ctx, *binDir, *eventsDir, *n, *warm, *pyRuns)
+	err := run(ctx, o)
 	cancel()
 	if err != nil {
 		fatal(err)
@@ -78,75 +93,126 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func run(ctx context.Context, binDir, eventsDir string, n, warm, pyRuns int) error {
-	printMachine()
+// bench holds what every run shares: the emulated tenant, the secret, the
+// sample events.
+type bench struct {
+	o                       options
+	a0                      *auth0test.Server
+	moto                    *mototest.Server
+	arn                     string
+	signupEvent, tokenEvent []byte
+	seq                     int
+}
 
-	moto, err := startMoto(ctx)
+func run(ctx context.Context, o options) error {
+	printMachine()
+	moto, stopMoto, err := mototest.Launch()
 	if err != nil {
 		return err
 	}
-	defer moto.stop()
+	defer stopMoto()
 	a0 := auth0test.NewServer(auth0test.Config{})
 	defer a0.Close()
 	a0.AddUser(userEmail, userPassword)
-	c := a0.Config()
-	arn, err := moto.createSecret(ctx, "bench/auth0-client-secret", `{"client_secret":"`+c.ClientSecret+`"}`)
-	if err != nil {
+	b := &bench{o: o, a0: a0, moto: moto}
+	var created struct{ ARN string }
+	if err := moto.Call("CreateSecret", map[string]any{"Name": "bench/auth0-client-secret",
+		"SecretString": `{"client_secret":"` + a0.Config().ClientSecret + `"}`}, &created); err != nil {
+		return err
+	}
+	b.arn = created.ARN
+	if b.signupEvent, err = os.ReadFile(filepath.Join(o.eventsDir, "signup.json")); err != nil {
+		return err
+	}
+	if b.tokenEvent, err = os.ReadFile(filepath.Join(o.eventsDir, "token.json")); err != nil {
 		return err
 	}
 
-	signupEvent, err := os.ReadFile(filepath.Join(eventsDir, "signup.json"))
-	if err != nil {
-		return err
-	}
-	tokenEvent, err := os.ReadFile(filepath.Join(eventsDir, "token.json"))
-	if err != nil {
-		return err
-	}
-	// Every signup needs a new address to be answered 201.
-	seq := 0
-	signupFor := func(tag string) func(int) []byte {
-		return func(int) []byte {
-			seq++
-			return withBody(signupEvent, fmt.Sprintf(`{"email":"bench-%s-%d@example.com","password":%q}`, tag, seq, userPassword))
-		}
-	}
-	fixed := func(b []byte) func(int) []byte { return func(int) []byte { return b } }
-
-	envFor := func(issuer string, token bool) []string {
-		env := []string{
-			"AUTH0_TOKEN_ISSUER=" + issuer,
-			"AUTH0_CLIENT_ID=" + c.ClientID,
-			"AUTH0_CONNECTION=" + c.Connection,
-		}
-		if token {
-			env = append(env, "AUTH0_TOKEN_AUDIENCE="+c.Audience, "AUTH0_CLIENT_SECRET_ARN="+arn)
-			env = append(env, moto.env()...)
-		}
-		return env
-	}
-	bin := func(name string) string { return filepath.Join(binDir, name, "bootstrap") }
-	signup := &fn{name: "signup", bin: bin("signup"), env: envFor(a0.URL, false), event: signupFor("cold"), status: 201, auth0: true}
-	hello := &fn{name: "hello", bin: bin("hello"), env: envFor(a0.URL, false), event: signupFor("hello"), status: 200}
-	token := &fn{name: "token", bin: bin("token"), env: envFor(a0.URL, true), event: fixed(tokenEvent), status: 200, auth0: true}
-	probe := &fn{name: "sdkprobe", bin: bin("sdkprobe"), env: envFor(a0.URL, true), event: fixed(tokenEvent), status: 200}
-	for _, f := range []*fn{signup, hello, token, probe} {
+	fns := b.functions(a0.URL, moto.Endpoint)
+	for _, f := range fns {
 		if _, err := os.Stat(f.bin); err != nil {
 			return fmt.Errorf("%v (make bench builds it)", err)
 		}
 	}
+	if o.n > 0 {
+		if err := b.loopback(ctx, fns); err != nil {
+			return err
+		}
+	}
+	if o.warm > 0 {
+		fmt.Printf("\n## Warm invocations: peak RSS and TCP connections to Auth0 (1 cold + %d warm invocations each)\n\n", o.warm)
+		marks := checkpoints(o.warm)
+		fmt.Printf("| function | %s | Auth0 connections accepted after %s warm |\n",
+			joinMarks(marks, "VmHWM MB after %d warm"), joinInts(marks, " / "))
+		fmt.Printf("|---|%s---|\n", strings.Repeat("---|", len(marks)))
+		for _, f := range fns {
+			row, err := b.warmRun(ctx, f, marks)
+			if err != nil {
+				return err
+			}
+			fmt.Println(row)
+		}
+	}
+	if o.netN > 0 {
+		if err := b.network(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nload average at the end: %s\n", loadAverage())
+	return nil
+}
 
+// functions returns signup, hello, token and the SDK probe, pointed at
+// Auth0 at issuer and Secrets Manager at sm; extra goes to every one.
+func (b *bench) functions(issuer, sm string, extra ...string) []*fn {
+	c := b.a0.Config()
+	env := func(secret bool) []string {
+		e := append([]string{"AUTH0_TOKEN_ISSUER=" + issuer, "AUTH0_CLIENT_ID=" + c.ClientID, "AUTH0_CONNECTION=" + c.Connection}, extra...)
+		if secret {
+			e = append(e, "AUTH0_TOKEN_AUDIENCE="+c.Audience, "AUTH0_CLIENT_SECRET_ARN="+b.arn)
+			e = append(e, b.moto.Env()...)
+			e = append(e, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+sm) // after moto's own: wins
+		}
+		return e
+	}
+	bin := func(name string) string { return filepath.Join(b.o.binDir, name, "bootstrap") }
+	token := func() []byte { return b.tokenEvent }
+	return []*fn{
+		{name: "signup", bin: bin("signup"), env: env(false), event: b.newSignup, status: 201, auth0: true},
+		{name: "hello", bin: bin("hello"), env: env(false), event: b.newSignup, status: 200},
+		{name: "token", bin: bin("token"), env: env(true), event: token, status: 200, auth0: true},
+		{name: "sdkprobe", bin: bin("sdkprobe"), env: env(true), event: token, status: 200},
+	}
+}
+
+// newSignup is the sample signup event for a new address, so that every
+// signup is answered 201.
+func (b *bench) newSignup() []byte {
+	b.seq++
+	var m map[string]any
+	if err := json.Unmarshal(b.signupEvent, &m); err != nil {
+		fatal(fmt.Errorf("sample event: %w", err))
+	}
+	m["body"] = fmt.Sprintf(`{"email":"bench-%d@example.com","password":%q}`, b.seq, userPassword)
+	m["isBase64Encoded"] = false
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// loopback times n cold starts of each function on loopback, alternating
+// within the pairs signup/hello and token/sdkprobe, with the Python probe
+// in between.
+func (b *bench) loopback(ctx context.Context, fns []*fn) error {
 	python, err := pythonInterpreter(ctx)
+	pyRuns := min(b.o.pyRuns, b.o.n)
 	if err != nil && pyRuns > 0 {
 		fmt.Fprintf(os.Stderr, "coldstart: no Python comparison: %v\n", err)
 		pyRuns = 0
 	}
-
 	// One unmeasured start of each puts the binaries in the page cache and
-	// warms moto and auth0test, as a deployed function's first start is not
-	// what the table is about either.
-	for _, f := range []*fn{signup, hello, token, probe} {
-		if _, err := coldStart(ctx, f, 0); err != nil {
+	// warms moto and auth0test.
+	for _, f := range fns {
+		if _, err := coldStart(ctx, f); err != nil {
 			return err
 		}
 	}
@@ -155,25 +221,11 @@ func run(ctx context.Context, binDir, eventsDir string, n, warm, pyRuns int) err
 			return err
 		}
 	}
-
 	samples := map[string][]sample{}
 	var py []time.Duration
-	for i := range n {
-		// Alternate, and swap the order each round, so that drift in the
-		// machine's load hits both sides of a pair alike.
-		pairs := [][2]*fn{{signup, hello}, {token, probe}}
-		for _, p := range pairs {
-			order := p
-			if i%2 == 1 {
-				order = [2]*fn{p[1], p[0]}
-			}
-			for _, f := range order {
-				s, err := coldStart(ctx, f, i+1)
-				if err != nil {
-					return err
-				}
-				samples[f.name] = append(samples[f.name], s)
-			}
+	for i := range b.o.n {
+		if err := alternate(ctx, fns, i, samples); err != nil {
+			return err
 		}
 		if i < pyRuns {
 			d, err := timePython(ctx, python)
@@ -183,83 +235,85 @@ func run(ctx context.Context, binDir, eventsDir string, n, warm, pyRuns int) err
 			py = append(py, d)
 		}
 	}
-	printColdStarts(samples, n)
+	printColdStarts(samples, b.o.n)
 	printInit(samples)
-
-	// Memory and connections: one environment per function, many events.
-	fmt.Printf("\n## Warm invocations: peak RSS and TCP connections to Auth0 (1 cold + %d warm invocations each)\n\n", warm)
-	marks := checkpoints(warm)
-	fmt.Printf("| function | %s | Auth0 connections accepted after %s warm |\n",
-		joinMarks(marks, "VmHWM MB after %d warm"), joinInts(marks, " / "))
-	fmt.Printf("|---|%s---|\n", strings.Repeat("---|", len(marks)))
-	signup.event = signupFor("warm")
-	for _, f := range []*fn{signup, token, hello, probe} {
-		row, err := warmRun(ctx, f, a0.URL, envFor, warm, marks)
-		if err != nil {
-			return err
-		}
-		fmt.Println(row)
-	}
-
 	if len(py) > 0 {
 		printPython(python, py, samples["token"])
 	}
-	fmt.Printf("\nload average at the end: %s\n", loadAverage())
 	return nil
 }
 
-// withBody returns the event JSON with its body replaced.
-func withBody(event []byte, body string) []byte {
-	var m map[string]any
-	if err := json.Unmarshal(event, &m); err != nil {
-		fatal(fmt.Errorf("sample event: %w", err))
+// alternate runs one round: each pair (fns[0], fns[1]) and (fns[2],
+// fns[3]) back to back, the order swapped every other round, so that drift
+// in the machine's load hits both sides of a pair alike.
+func alternate(ctx context.Context, fns []*fn, round int, samples map[string][]sample) error {
+	for _, pair := range [][2]*fn{{fns[0], fns[1]}, {fns[2], fns[3]}} {
+		if round%2 == 1 {
+			pair[0], pair[1] = pair[1], pair[0]
+		}
+		for _, f := range pair {
+			s, err := coldStart(ctx, f)
+			if err != nil {
+				return fmt.Errorf("round %d: %w", round, err)
+			}
+			samples[f.name] = append(samples[f.name], s)
+		}
 	}
-	m["body"] = body
-	m["isBase64Encoded"] = false
-	b, _ := json.Marshal(m)
-	return b
+	return nil
 }
 
 // sample is one cold start.
 type sample struct {
-	total  time.Duration      // process start to the first response
-	ready  time.Duration      // process start to the first /next: init
-	invoke time.Duration      // the first event, /next to response
-	init   map[string]float64 // the numbers of the "init" log line
-	req    map[string]float64 // the numbers of the first "request" log line
+	total  time.Duration      // the first invocation, as its caller sees it
+	ready  time.Duration      // the emulator's init: start of the bootstrap to its first /next
+	invoke time.Duration      // the emulator's first event: /next to response
+	init   map[string]float64 // the numbers of the function's "init" log line
+	req    map[string]float64 // the numbers of its first "request" log line
 }
 
-func coldStart(ctx context.Context, f *fn, i int) (sample, error) {
-	rt := lambdatest.NewRuntime()
-	defer rt.Close()
-	t0 := time.Now()
-	p, err := lambdatest.StartProcess(ctx, f.bin, rt, f.env)
+var (
+	initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+	invokeDone = regexp.MustCompile(`INVOKE RTDONE\(.*duration: ([0-9.]+)ms\)`)
+)
+
+// coldStart starts a new environment and times its first invocation: the
+// emulator starts the bootstrap then, as Lambda does.
+func coldStart(ctx context.Context, f *fn) (sample, error) {
+	env, err := rie.Start(f.bin, invokeWait, f.env...)
 	if err != nil {
 		return sample{}, err
 	}
-	defer p.Stop() //nolint:errcheck // only fails if the kill does
-	res, err := rt.Invoke(ctx, f.event(i), invokeWait)
+	defer env.Stop()
+	t0 := time.Now()
+	out, err := env.Invoke(ctx, f.event())
 	total := time.Since(t0)
-	if err := checkResult(f, res, err, p); err != nil {
-		return sample{}, fmt.Errorf("cold start %d of %s: %w", i, f.name, err)
+	if err := check(f, out, err, env); err != nil {
+		return sample{}, fmt.Errorf("cold start of %s: %w", f.name, err)
 	}
-	logs := p.Logs()
-	return sample{total: total, ready: p.ReadyAfter(), invoke: res.Duration,
+	logs := env.Logs()
+	return sample{total: total, ready: logDuration(initReport, logs), invoke: logDuration(invokeDone, logs),
 		init: logNumbers(logs, "init"), req: logNumbers(logs, "request")}, nil
 }
 
-func checkResult(f *fn, res lambdatest.Result, err error, p *lambdatest.Process) error {
+func check(f *fn, out []byte, err error, env *rie.Function) error {
 	if err != nil {
 		return err
 	}
-	if res.Error != nil {
-		return fmt.Errorf("%v; logs:\n%s", res.Error, p.Logs())
-	}
 	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(res.Payload, &resp); err != nil || resp.StatusCode != f.status {
-		return fmt.Errorf("answered %s, want status %d; logs:\n%s", res.Payload, f.status, p.Logs())
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != f.status {
+		return fmt.Errorf("answered %.300s, want status %d; output:\n%s", out, f.status, env.Logs())
 	}
 	return nil
+}
+
+// logDuration reads the first match of re, in ms, from the emulator's log.
+func logDuration(re *regexp.Regexp, logs string) time.Duration {
+	m := re.FindStringSubmatch(logs)
+	if m == nil {
+		return -1
+	}
+	ms, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(ms * float64(time.Millisecond))
 }
 
 // logNumbers reads the numeric fields of the first log line with this msg.
@@ -280,46 +334,43 @@ func logNumbers(logs, msg string) map[string]float64 {
 	return nil
 }
 
-// warmRun starts f once and invokes it warm times, with Auth0 behind a
+// warmRun starts f once and invokes it 1+warm times, with Auth0 behind a
 // counting proxy, and returns a table row.
-func warmRun(ctx context.Context, f *fn, auth0URL string, envFor func(string, bool) []string, warm int, marks []int) (string, error) {
-	proxy, err := newCountingProxy(strings.TrimPrefix(auth0URL, "http://"))
+func (b *bench) warmRun(ctx context.Context, f *fn, marks []int) (string, error) {
+	proxy, err := newProxy(strings.TrimPrefix(b.a0.URL, "http://"), 0, nil)
 	if err != nil {
 		return "", err
 	}
 	defer proxy.Close()
-	env := envFor("http://"+proxy.Addr(), f.name == "token" || f.name == "sdkprobe")
-	rt := lambdatest.NewRuntime()
-	defer rt.Close()
-	p, err := lambdatest.StartProcess(ctx, f.bin, rt, env)
+	g := *f
+	g.env = append(g.env[:len(g.env):len(g.env)], "AUTH0_TOKEN_ISSUER=http://"+proxy.Addr()) // later wins
+	env, err := rie.Start(g.bin, invokeWait, g.env...)
 	if err != nil {
 		return "", err
 	}
-	defer p.Stop() //nolint:errcheck // only fails if the kill does
-	var hwm []string
-	var conns []string
+	defer env.Stop()
+	var hwm, conns []string
 	next := 0
-	for i := 0; i <= warm; i++ { // 0 is the cold invocation
-		res, err := rt.Invoke(ctx, f.event(i), invokeWait)
-		if err := checkResult(f, res, err, p); err != nil {
-			return "", fmt.Errorf("invocation %d of %s: %w", i, f.name, err)
+	for i := 0; i <= b.o.warm; i++ { // 0 is the cold invocation
+		out, err := env.Invoke(ctx, g.event())
+		if err := check(&g, out, err, env); err != nil {
+			return "", fmt.Errorf("invocation %d of %s: %w", i, g.name, err)
 		}
 		if next < len(marks) && i == marks[next] {
 			next++
-			kb, err := procStatusKB(p.Pid(), "VmHWM")
-			if err != nil {
+			if kb, err := procStatusKB(env.BootstrapPID(), "VmHWM"); err != nil {
 				hwm = append(hwm, "n/a")
 			} else {
 				hwm = append(hwm, fmt.Sprintf("%.1f", float64(kb)/1024))
 			}
-			if f.auth0 {
+			if g.auth0 {
 				conns = append(conns, strconv.Itoa(int(proxy.Accepted())))
 			} else {
 				conns = append(conns, "–")
 			}
 		}
 	}
-	return fmt.Sprintf("| %s | %s | %s |", f.name, strings.Join(hwm, " | "), strings.Join(conns, " / ")), nil
+	return fmt.Sprintf("| %s | %s | %s |", g.name, strings.Join(hwm, " | "), strings.Join(conns, " / ")), nil
 }
 
 // checkpoints are the warm invocation counts after which memory and

@@ -33,8 +33,8 @@ func printColdStarts(samples map[string][]sample, n int) {
 	total := func(s sample) time.Duration { return s.total }
 	ready := func(s sample) time.Duration { return s.ready }
 	invoke := func(s sample) time.Duration { return s.invoke }
-	fmt.Printf("\n## Cold start: process start to first response (%d each, alternating in pairs)\n\n", n)
-	fmt.Println("| binary | median ms | p90 ms | min ms | init: start to first /next, median ms | first event: /next to response, median ms |")
+	fmt.Printf("\n## Cold start: first invocation of a new environment, on loopback (%d each, alternating in pairs)\n\n", n)
+	fmt.Println("| binary | median ms | p90 ms | min ms | init (emulator: exec to first /next), median ms | first event (emulator: /next to response), median ms |")
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, name := range []string{"signup", "hello", "token", "sdkprobe"} {
 		t := field(samples[name], total)

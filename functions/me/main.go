@@ -10,10 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-const route = "GET /me"
-
 func main() {
-	logger := api.NewLogger(os.Stdout)
-	api.LogInit(logger, route)
-	lambda.Start(api.NewMeHandler(logger))
+	boot := api.NewInit(os.Stdout, "GET /me")
+	boot.Done()
+	lambda.Start(api.NewMeHandler(boot.Logger))
 }

@@ -1,29 +1,26 @@
-// Command signup is the POST /signup Lambda function. It only wires: the
-// contract lives in internal/api, Auth0 in pkg/auth0. It needs no secret and
-// must not link the AWS SDK.
+// Command signup is the POST /signup Lambda function, a composition root:
+// the contract lives in internal/api, Auth0 in pkg/auth0. It needs no secret
+// and must not link the AWS SDK.
 package main
 
 import (
 	"os"
-	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/api"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-const route = "POST /signup"
-
 func main() {
-	logger := api.NewLogger(os.Stdout)
-	start := time.Now()
+	boot := api.NewInit(os.Stdout, "POST /signup")
 	cfg, err := auth0.LoadConfig(os.Getenv)
 	if err != nil {
-		api.LogInitFailure(logger, route, err)
-		lambda.Start(api.NewMisconfiguredHandler(route, logger))
+		lambda.Start(boot.Misconfigured(err))
 		return
 	}
 	client := auth0.NewClient(cfg, nil)
-	api.LogInit(logger, route, api.Phase{Name: "config", Took: time.Since(start)})
-	lambda.Start(api.NewSignupHandler(client, logger))
+	boot.Phase("config")
+	boot.Done()
+	lambda.Start(api.NewRouter(boot.Logger,
+		api.Route{Method: "POST", Path: "/signup", Handler: api.NewSignupHandler(client, boot.Logger)}))
 }

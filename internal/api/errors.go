@@ -17,9 +17,10 @@ type Outcome struct {
 	Code       string
 	Message    string
 	RetryAfter time.Duration
+	Allow      string // the methods a 405 names
 }
 
-// errSecretUnavailable wraps a failure to read the client secret.
+// secretError wraps a failure to read the client secret.
 type secretError struct{ err error }
 
 func (e *secretError) Error() string { return "client secret unavailable: " + e.err.Error() }
@@ -32,7 +33,7 @@ var errMisconfigured = errors.New("server misconfigured")
 func OutcomeOf(err error) Outcome {
 	var reqErr *RequestError
 	if errors.As(err, &reqErr) {
-		return Outcome{Status: reqErr.Status, Code: reqErr.Code, Message: reqErr.Message}
+		return Outcome{Status: reqErr.Status, Code: reqErr.Code, Message: reqErr.Message, Allow: reqErr.allow}
 	}
 	var secErr *secretError
 	if errors.As(err, &secErr) {

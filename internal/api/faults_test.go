@@ -7,31 +7,67 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/aws/aws-lambda-go/events"
+	"go.uber.org/goleak"
 )
 
 // The tests in this file break Auth0 in every way issue 4 lists and check,
-// for both handlers, the contract's answer, that it comes before the
-// context deadline, how many requests reached Auth0 (signup exactly one;
+// for both handlers, the contract's answer, that Auth0 is given a deadline
+// ahead of Lambda's, how many requests the client sent (signup exactly one;
 // token at most two per client secret, the retry only after failures that
 // say nothing about the credentials) and that no goroutine is left behind.
+// No test asserts how long anything took: a loaded machine may be slow
+// anywhere, but the deadlines handed down and the requests sent do not
+// depend on its speed.
 
-// faultAPI is both handlers over the production HTTP client, with a dial
-// hook so tests can count connections or fail them.
+// faultAPI is both handlers over the production HTTP client, whose
+// transport is wrapped to see every request the Auth0 client sends.
 type faultAPI struct {
 	*testAPI
-	hc    *http.Client
-	dials atomic.Int32
+	hc   *http.Client
+	sent *sentRequests
+}
+
+// sentRequests is an http.RoundTripper that records the context deadline
+// of every request before passing it on.
+type sentRequests struct {
+	next      http.RoundTripper
+	mu        sync.Mutex
+	deadlines []time.Time // zero: no deadline
+}
+
+func (s *sentRequests) RoundTrip(req *http.Request) (*http.Response, error) {
+	d, _ := req.Context().Deadline()
+	s.mu.Lock()
+	s.deadlines = append(s.deadlines, d)
+	s.mu.Unlock()
+	return s.next.RoundTrip(req)
+}
+
+func (s *sentRequests) all() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deadlines)
+}
+
+// checkBudgets fails unless every request carried a deadline at least
+// minMargin before lambdaDeadline: the handler keeps time to answer.
+func checkBudgets(t *testing.T, deadlines []time.Time, lambdaDeadline time.Time) {
+	t.Helper()
+	for i, d := range deadlines {
+		if d.IsZero() || d.After(lambdaDeadline.Add(-minMargin)) {
+			t.Errorf("request %d: deadline %v, want at least %v before Lambda's %v", i, d, minMargin, lambdaDeadline)
+		}
+	}
 }
 
 // newFaultAPI wires both handlers to baseURL through auth0.NewHTTPClient,
@@ -50,13 +86,10 @@ func newFaultAPI(t *testing.T, srv *auth0test.Server, baseURL string,
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: auth0.DialTimeout}).DialContext
 	}
-	f := &faultAPI{hc: hc}
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		f.dials.Add(1)
-		return dial(ctx, network, addr)
-	}
-	hc.Transport = tr
-	t.Cleanup(hc.CloseIdleConnections)
+	tr.DialContext = dial
+	f := &faultAPI{hc: hc, sent: &sentRequests{next: tr}}
+	hc.Transport = f.sent
+	t.Cleanup(tr.CloseIdleConnections)
 
 	c := srv.Config()
 	cfg := auth0.Config{BaseURL: baseURL, ClientID: c.ClientID, Audience: c.Audience, Connection: c.Connection, Scope: auth0.DefaultScope}
@@ -72,17 +105,13 @@ func newFaultAPI(t *testing.T, srv *auth0test.Server, baseURL string,
 }
 
 // callWithin invokes h under a context deadline d away, as Lambda sets it,
-// and fails unless the answer is contract-conforming JSON given before the
-// deadline.
+// and fails unless the answer is contract-conforming JSON.
 func (a *testAPI) callWithin(h Handler, ev events.APIGatewayV2HTTPRequest, d time.Duration) (events.APIGatewayV2HTTPResponse, map[string]any) {
 	a.t.Helper()
 	noteEvent(ev)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	resp, err := h(ctx, ev)
-	if ctx.Err() != nil {
-		a.t.Fatalf("answered after the %s deadline: %d %s", d, resp.StatusCode, resp.Body)
-	}
 	if err != nil {
 		a.t.Fatalf("handler returned an error (API Gateway would answer a bare 500): %v", err)
 	}
@@ -111,7 +140,7 @@ type upstreamFault struct {
 	signupCode   string
 	tokenStatus  int
 	tokenCode    string
-	// Auth0 requests (or dials, for transport faults) per call.
+	// requests the Auth0 client sends per call.
 	signupReqs, tokenReqs int
 	// retryAfter checks the Retry-After header; nil means it must be absent.
 	retryAfter func(string) bool
@@ -214,7 +243,7 @@ func upstreamFaults() []upstreamFault {
 		{name: "accepts TCP, never reads", base: silentPort, deadline: 2 * time.Second,
 			signupStatus: 504, signupCode: e504, tokenStatus: 504, tokenCode: e504, signupReqs: 1, tokenReqs: 1},
 		// A 2 s deadline leaves a 1.8 s budget (a 200 ms margin).
-		{name: "answers just inside the budget", fault: fault(auth0test.Fault{Delay: 1300 * time.Millisecond}), deadline: 2 * time.Second,
+		{name: "answers inside the budget", fault: fault(auth0test.Fault{Delay: time.Second}), deadline: 2 * time.Second,
 			signupStatus: 201, tokenStatus: 200, signupReqs: 1, tokenReqs: 1},
 		{name: "answers just after the budget", fault: fault(auth0test.Fault{Delay: 1850 * time.Millisecond}), deadline: 2 * time.Second,
 			signupStatus: 504, signupCode: e504, tokenStatus: 504, tokenCode: e504, signupReqs: 1, tokenReqs: 1},
@@ -225,7 +254,7 @@ func upstreamFaults() []upstreamFault {
 // that nothing they started is still running. Faults that wait for the
 // deadline run concurrently (they only sleep), the others one by one.
 func TestUpstreamFaults(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := goleak.IgnoreCurrent()
 	var slow []upstreamFault
 	t.Run("faults", func(t *testing.T) {
 		for _, c := range upstreamFaults() {
@@ -261,31 +290,31 @@ func TestUpstreamFaults(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	settleGoroutines(t, before)
+	if err := leftoverGoroutines(10*time.Second, before); err != nil {
+		t.Fatal(err)
+	}
 }
 
-// invocation is what one handler call gave, and whether it came late.
+// invocation is what one handler call gave, under which Lambda deadline.
 type invocation struct {
-	resp events.APIGatewayV2HTTPResponse
-	err  error
-	late bool
+	resp     events.APIGatewayV2HTTPResponse
+	err      error
+	deadline time.Time
 }
 
 // invoke calls h under a context deadline d away, as Lambda sets it. It
 // touches no *testing.T, so calls can run concurrently.
 func invoke(h Handler, ev events.APIGatewayV2HTTPRequest, d time.Duration) invocation {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	deadline := time.Now().Add(d)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	resp, err := h(ctx, ev)
-	return invocation{resp: resp, err: err, late: ctx.Err() != nil}
+	return invocation{resp: resp, err: err, deadline: deadline}
 }
 
-// answer fails t unless inv is contract-conforming JSON given in time.
+// answer fails t unless inv is contract-conforming JSON.
 func (a *testAPI) answer(t *testing.T, inv invocation) map[string]any {
 	t.Helper()
-	if inv.late {
-		t.Fatalf("answered after the deadline: %d %s", inv.resp.StatusCode, inv.resp.Body)
-	}
 	if inv.err != nil {
 		t.Fatalf("handler returned an error (API Gateway would answer a bare 500): %v", inv.err)
 	}
@@ -356,23 +385,25 @@ func setupUpstreamFault(t *testing.T, c upstreamFault, route string) *faultCall 
 			t.Errorf("Retry-After = %q", ra)
 		}
 
-		// How many requests reached Auth0, or connections were tried
-		// when there is no Auth0 to count them.
+		// How many requests the client sent, and how many reached Auth0:
+		// all of them, unless the address is broken or Auth0 is too slow
+		// (whether a request it never answers reached it depends on how
+		// busy the machine is).
 		var sent []auth0test.Request
 		for _, r := range a.srv.Requests() {
 			if r.Path == path {
 				sent = append(sent, r)
 			}
 		}
-		got := len(sent)
-		if c.base != nil {
-			got = int(a.dials.Load())
-			if len(sent) != 0 {
-				t.Fatalf("%d requests reached the test server behind a broken address", len(sent))
-			}
-		}
-		if got != reqs {
+		deadlines := a.sent.all()
+		checkBudgets(t, deadlines, inv.deadline)
+		switch got := len(deadlines); {
+		case got != reqs:
 			t.Fatalf("%d Auth0 requests for one call, want %d", got, reqs)
+		case c.base != nil && len(sent) != 0:
+			t.Fatalf("%d requests reached the test server behind a broken address", len(sent))
+		case c.base == nil && c.deadline == 0 && len(sent) != got:
+			t.Fatalf("%d requests sent, %d reached the test server", got, len(sent))
 		}
 		if route == "token" {
 			perSecret := map[string]int{}
@@ -392,35 +423,18 @@ func setupUpstreamFault(t *testing.T, c upstreamFault, route string) *faultCall 
 	return call
 }
 
-// settleGoroutines waits until the goroutine count is back to before:
-// connections closed, servers stopped, timers and retries finished.
-func settleGoroutines(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		now := runtime.NumGoroutine()
-		if now <= before {
-			t.Logf("goroutines: %d before, %d after", before, now)
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutines left behind: %d before, %d after\n%s", before, now, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// TestDeadlineDiscipline: with Auth0 hanging, each handler answers 504
-// upstream_timeout before a 1 s (five times), 3 s (twice) and 10 s deadline.
-// The six scenarios run at once; the calls within one run one after another,
-// as Lambda sends them to one instance.
+// TestDeadlineDiscipline: with Auth0 hanging, each handler gives the Auth0
+// call a deadline at least minMargin ahead of Lambda's, is cut off there,
+// answers 504 upstream_timeout and never retries; under a 1 s (five times),
+// 3 s (twice) and 10 s deadline. The six scenarios run at once; the calls
+// within one run one after another, as Lambda sends them to one instance.
+// (When the answer is written, after the cut-off, is up to the scheduler:
+// TestBudget pins the margin it has.)
 func TestDeadlineDiscipline(t *testing.T) {
 	t.Parallel()
 	type scenario struct {
 		name     string
-		a        *testAPI
+		a        *faultAPI
 		h        Handler
 		deadline time.Duration
 		results  []invocation
@@ -431,10 +445,12 @@ func TestDeadlineDiscipline(t *testing.T) {
 		repeat   int
 	}{{time.Second, 5}, {3 * time.Second, 2}, {10 * time.Second, 1}} {
 		for _, route := range []string{"signup", "token"} {
-			a := newTestAPI(t, auth0test.Config{})
-			a.srv.AddUser(email, goodPassword)
-			a.srv.Fault("/oauth/token", auth0test.Fault{Hang: true})
-			a.srv.Fault("/dbconnections/signup", auth0test.Fault{Hang: true})
+			srv := auth0test.NewServer(auth0test.Config{})
+			t.Cleanup(srv.Close)
+			srv.AddUser(email, goodPassword)
+			srv.Fault("/oauth/token", auth0test.Fault{Hang: true})
+			srv.Fault("/dbconnections/signup", auth0test.Fault{Hang: true})
+			a := newFaultAPI(t, srv, srv.URL, nil)
 			all = append(all, &scenario{name: fmt.Sprintf("%s/%s_x%d", route, d.deadline, d.repeat), a: a,
 				h: map[string]Handler{"signup": a.signup, "token": a.token}[route], deadline: d.deadline,
 				results: make([]invocation, d.repeat)})
@@ -453,15 +469,48 @@ func TestDeadlineDiscipline(t *testing.T) {
 	wg.Wait()
 	for _, s := range all {
 		t.Run(s.name, func(t *testing.T) {
-			for _, inv := range s.results {
+			// A timed-out call is never retried: one request per call.
+			sent := s.a.sent.all()
+			if len(sent) != len(s.results) {
+				t.Fatalf("%d calls sent %d requests to Auth0", len(s.results), len(sent))
+			}
+			for i, inv := range s.results {
 				body := s.a.answer(t, inv)
 				wantError(t, inv.resp, body, 504, "upstream_timeout")
-			}
-			// A timed-out call is never retried: one request per call.
-			if n := len(s.a.srv.Requests()); n != len(s.results) {
-				t.Fatalf("%d calls sent %d requests to Auth0", len(s.results), n)
+				checkBudgets(t, sent[i:i+1], inv.deadline)
 			}
 		})
+	}
+}
+
+// TestBudget: the Auth0 call gets a tenth of the time left, at least
+// minMargin and at most maxMargin, before Lambda's deadline; a context
+// without one gets defaultBudget.
+func TestBudget(t *testing.T) {
+	for _, c := range []struct {
+		left     time.Duration
+		min, max time.Duration // bounds of the margin: time passes while it is computed
+	}{
+		{time.Second, minMargin, minMargin},
+		{2500 * time.Millisecond, minMargin, 250 * time.Millisecond},
+		{3 * time.Second, minMargin, 300 * time.Millisecond},
+		{5 * time.Second, minMargin, maxMargin},
+		{15 * time.Minute, maxMargin, maxMargin},
+	} {
+		lambda := time.Now().Add(c.left)
+		parent, cancel := context.WithDeadline(context.Background(), lambda)
+		ctx, stop := withBudget(parent)
+		got, ok := ctx.Deadline()
+		stop()
+		cancel()
+		if margin := lambda.Sub(got); !ok || margin < c.min || margin > c.max {
+			t.Errorf("%s left: margin %v, want %v to %v", c.left, margin, c.min, c.max)
+		}
+	}
+	ctx, stop := withBudget(context.Background())
+	defer stop()
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > defaultBudget {
+		t.Errorf("no deadline: budget ends %v, want within %v", d, defaultBudget)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,7 +78,7 @@ func FuzzDecodeCredentials(f *testing.F) {
 			return
 		}
 
-		if !strings.EqualFold(method, http.MethodPost) {
+		if method != http.MethodPost {
 			t.Fatalf("accepted method %q", method)
 		}
 		if strings.TrimSpace(contentType) != "" {
@@ -117,8 +118,8 @@ func FuzzDecodeCredentials(f *testing.F) {
 			email != creds.Email || password != creds.Password {
 			t.Fatalf("decoder read %q/%q, encoding/json %q/%q from %q", creds.Email, creds.Password, email, password, raw)
 		}
-		if n := topLevelKeys(t, raw); n["email"] != 1 || n["password"] != 1 {
-			t.Fatalf("accepted a body with email x%d, password x%d: %q", n["email"], n["password"], raw)
+		if m := topLevelMembers(t, raw); len(m["email"]) != 1 || len(m["password"]) != 1 {
+			t.Fatalf("accepted a body with email x%d, password x%d: %q", len(m["email"]), len(m["password"]), raw)
 		}
 
 		// And what it accepted, re-encoded, decodes to itself.
@@ -130,11 +131,11 @@ func FuzzDecodeCredentials(f *testing.F) {
 	})
 }
 
-// topLevelKeys counts the keys of the JSON object data, as encoding/json
-// decodes them (escapes resolved).
-func topLevelKeys(t *testing.T, data []byte) map[string]int {
+// topLevelMembers gives the values of each key of the JSON object data, as
+// encoding/json decodes the keys (escapes resolved).
+func topLevelMembers(t *testing.T, data []byte) map[string][]json.RawMessage {
 	t.Helper()
-	n := map[string]int{}
+	m := map[string][]json.RawMessage{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil {
 		t.Fatalf("oracle: %v", err)
@@ -145,13 +146,83 @@ func topLevelKeys(t *testing.T, data []byte) map[string]int {
 			t.Fatalf("oracle: %v", err)
 		}
 		key, _ := tok.(string)
-		n[key]++
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
 			t.Fatalf("oracle: %v", err)
 		}
+		m[key] = append(m[key], v)
 	}
-	return n
+	return m
+}
+
+// fuzzSpec reads three fields from JSON or a form, as a route with
+// optional fields would.
+var fuzzSpec = bodySpec{names: []string{"email", "password", "grant_type"}, form: true, example: "{}"}
+
+// FuzzDecodeBody feeds any content type and body to the body decoder, with
+// forms allowed.
+//
+// Properties: it never panics; a failure is a *RequestError with a 4xx
+// status matching its code; a success means no, a JSON or a form content
+// type, valid UTF-8, and for each named field exactly what encoding/json or
+// net/url reads: absent, or given once as a string with that value (a lone
+// surrogate escape, which encoding/json turns into U+FFFD, is refused).
+func FuzzDecodeBody(f *testing.F) {
+	for _, s := range [][2]string{
+		{"application/json", `{"email":"jane@example.com","password":"p\u00e9","grant_type":"password","x":[1,{}]}`},
+		{"application/json", `{"em\u0061il":"a","email":"b"}`},
+		{"application/json", `{"password":"\ud83d\ude00","grant_type":7}`},
+		{"", `{"password":"a\\ud800"}`},
+		{"application/x-www-form-urlencoded", "email=jane%40example.com&password=p%C3%A9+x&grant_type=password&x=1"},
+		{"application/x-www-form-urlencoded; charset=utf-8", "email=a&email=b"},
+		{"application/x-www-form-urlencoded", "password=%ff&email"},
+		{"application/x-www-form-urlencoded", "email=a;password=b"},
+		{"application/x-www-form-urlencoded", `{"email":"a"}`},
+		{"text/plain", "email=a"},
+	} {
+		f.Add(s[0], []byte(s[1]))
+	}
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		ev := events.APIGatewayV2HTTPRequest{Headers: map[string]string{"content-type": contentType}, Body: string(body)}
+		got, err := decodeBody(&ev, fuzzSpec)
+		if err != nil {
+			re, ok := err.(*RequestError)
+			if !ok || statusOfCode[re.Code] != re.Status || re.Message == "" {
+				t.Fatalf("error %#v", err)
+			}
+			return
+		}
+		isForm, err := mediaType(contentType, true)
+		if err != nil {
+			t.Fatalf("accepted content type %q", contentType)
+		}
+		if !utf8.Valid(body) {
+			t.Fatalf("accepted invalid UTF-8: %q", body)
+		}
+		for _, name := range fuzzSpec.names {
+			v, ok := got[name]
+			if isForm {
+				values, err := url.ParseQuery(string(body))
+				if err != nil || len(values[name]) > 1 || ok != (len(values[name]) == 1) || (ok && v != values[name][0]) {
+					t.Fatalf("%s: decoded %q (%v), net/url reads %q (%v) from %q", name, v, ok, values[name], err, body)
+				}
+				continue
+			}
+			members := topLevelMembers(t, body)[name]
+			var want string
+			if len(members) > 1 || ok != (len(members) == 1) ||
+				(ok && (json.Unmarshal(members[0], &want) != nil || v != want || members[0][0] != '"')) {
+				t.Fatalf("%s: decoded %q (%v), encoding/json reads %q from %q", name, v, ok, members, body)
+			}
+			if ok && strings.ContainsRune(v, utf8.RuneError) && !bytes.ContainsRune(members[0], utf8.RuneError) &&
+				!bytes.Contains(bytes.ToLower(members[0]), []byte(`\ufffd`)) {
+				t.Fatalf("%s: U+FFFD from nowhere in %q: a lone surrogate got through", name, members[0])
+			}
+			if !utf8.ValidString(v) {
+				t.Fatalf("%s: invalid UTF-8 %q", name, v)
+			}
+		}
+	})
 }
 
 // TestRequestErrorsAreNotWrapped pins what FuzzDecodeCredentials relies on:

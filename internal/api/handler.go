@@ -143,20 +143,9 @@ func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logge
 				return events.APIGatewayV2HTTPResponse{}, err
 			}
 			return jsonResponse(http.StatusOK, TokenBody{
-				Data: tok.AccessToken, TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken,
+				Data: tok.AccessToken, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope,
 			}), nil
-		}), nil
-	}
-}
-
-// NewMisconfiguredHandler answers every request with 500 server_misconfigured:
-// a function whose settings are broken stays up and says so, instead of
-// crashing in a loop of cold starts.
-func NewMisconfiguredHandler(route string, logger *slog.Logger) Handler {
-	return func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return logged(ctx, logger, route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
-			l.failure = errMisconfigured
-			return failure(errMisconfigured)
 		}), nil
 	}
 }

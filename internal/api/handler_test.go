@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ func TestTokenIssuesAccessTokenForTheSignedUpUser(t *testing.T) {
 	}
 	if _, ok := body["id_token"]; ok {
 		t.Fatal("the id_token must never be passed on")
+	}
+	if body["access_token"] == nil || body["access_token"] != body["data"] {
+		t.Fatalf("access_token %v must equal data %v", body["access_token"], body["data"])
 	}
 	claims := jwtClaims(t, body["data"].(string))
 	if claims["sub"] != signup["user_id"] || claims["iss"] != a.srv.Issuer() || claims["azp"] != a.cfg.ClientID {
@@ -351,12 +355,15 @@ func TestMisconfiguredSettingsAnswer500(t *testing.T) {
 
 func TestMisconfiguredHandler(t *testing.T) {
 	logs := &syncBuffer{}
-	h := NewMisconfiguredHandler("POST /token", NewLogger(logs))
+	h := NewInit(logs, "POST /token").Misconfigured(errors.Join(errors.New("AUTH0_CLIENT_ID: not set"), errors.New("AUTH0_CLIENT_SECRET_ARN: not set")))
 	a := &testAPI{t: t}
 	resp, body := a.call(h, creds(email, goodPassword))
 	wantError(t, resp, body, 500, "server_misconfigured")
-	if !strings.Contains(logs.String(), `"level":"ERROR"`) {
-		t.Fatalf("log: %s", logs)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"level":"ERROR"`) || !strings.Contains(lines[0], "init failed") ||
+		!strings.Contains(lines[0], "AUTH0_CLIENT_ID") || !strings.Contains(lines[0], "AUTH0_CLIENT_SECRET_ARN") ||
+		!strings.Contains(lines[1], `"level":"ERROR"`) {
+		t.Fatalf("want one init ERROR line naming both settings, then the request's:\n%s", logs)
 	}
 }
 

@@ -65,9 +65,6 @@ func oddButValidRequests() []oddRequest {
 			ev.IsBase64Encoded = true
 			return ev
 		}},
-		{name: "lower-case method", password: goodPassword, build: func(e, p string) events.APIGatewayV2HTTPRequest {
-			return event("post", "application/json", body(e, p, ""))
-		}},
 		{name: "event decoded from JSON without sourceIp", password: goodPassword, build: func(e, p string) events.APIGatewayV2HTTPRequest {
 			return decodedEvent(`{"requestContext":{"http":{"method":"POST"}},"body":` + quote(body(e, p, "")) + `}`)
 		}},

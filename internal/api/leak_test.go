@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"go.uber.org/goleak"
 )
 
 // Every log line written by this package's tests is kept, and so is every
@@ -76,8 +78,16 @@ func noteAnswer(body map[string]any) {
 	}
 }
 
+// TestMain also fails the run if a goroutine outlives the tests: a
+// connection, server, timer or retry that was never stopped.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if code == 0 {
+		if err := leftoverGoroutines(10 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: goroutines left behind:", err)
+			code = 1
+		}
+	}
 	if code == 0 {
 		if hits := scanLeaks(); len(hits) > 0 {
 			fmt.Fprintln(os.Stderr, "FAIL: credentials found in log output:")
@@ -92,6 +102,19 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// leftoverGoroutines asks goleak for goroutines other than the test
+// runner's until none are left or settle has passed: closed connections
+// and servers take a moment to wind down, longer on a loaded machine.
+func leftoverGoroutines(settle time.Duration, opts ...goleak.Option) error {
+	deadline := time.Now().Add(settle)
+	for {
+		err := goleak.Find(opts...)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+	}
 }
 
 func scanLeaks() []string {

@@ -31,7 +31,6 @@ type requestLog struct {
 	email      string
 	auth0Time  time.Duration
 	auth0Code  string
-	auth0Kind  string
 	auth0HTTP  int
 	hint       string
 	failure    error
@@ -42,7 +41,7 @@ type requestLog struct {
 func (l *requestLog) observe(err error) {
 	l.failure = err
 	if a0 := asAuth0(err); a0 != nil {
-		l.auth0Code, l.auth0Kind, l.auth0HTTP = a0.Code, a0.Kind.String(), a0.Status
+		l.auth0Code, l.auth0HTTP = a0.Code, a0.Status
 		if o := OutcomeOf(err); o.Code == "server_misconfigured" {
 			l.hint = a0.Hint()
 		}
@@ -104,30 +103,4 @@ func MaskEmail(email string) string {
 		return "***"
 	}
 	return email[:1] + "***" + email[at:]
-}
-
-// LogInit writes the one line of a successful cold start, with the time
-// each phase took, so cold-start cost can be read off production logs.
-func LogInit(logger *slog.Logger, route string, phases ...Phase) {
-	attrs := []slog.Attr{slog.String("route", route)}
-	var total time.Duration
-	for _, p := range phases {
-		attrs = append(attrs, slog.Float64(p.Name+"_ms", ms(p.Took)))
-		total += p.Took
-	}
-	attrs = append(attrs, slog.Float64("init_ms", ms(total)))
-	logger.LogAttrs(context.Background(), slog.LevelInfo, "init", attrs...)
-}
-
-// LogInitFailure writes the one ERROR line of a cold start that cannot
-// serve: it names every bad setting at once.
-func LogInitFailure(logger *slog.Logger, route string, err error) {
-	logger.LogAttrs(context.Background(), slog.LevelError, "init failed: the function will answer 500 server_misconfigured",
-		slog.String("route", route), slog.String("error", err.Error()))
-}
-
-// Phase is one timed step of a cold start.
-type Phase struct {
-	Name string
-	Took time.Duration
 }

@@ -8,10 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/auth0-sam-go/authapi/internal/flatjson"
 	"github.com/aws/aws-lambda-go/events"
 )
 
@@ -34,6 +37,7 @@ type RequestError struct {
 	Status  int
 	Code    string
 	Message string
+	allow   string // the Allow header of a 405
 }
 
 func (e *RequestError) Error() string { return e.Code + ": " + e.Message }
@@ -42,36 +46,97 @@ func invalid(msg string) *RequestError {
 	return &RequestError{Status: http.StatusBadRequest, Code: "invalid_request", Message: msg}
 }
 
-// DecodeCredentials checks method, content type, encoding and size, then
-// parses {"email","password"} strictly.
+var credentialsBody = bodySpec{
+	names:   []string{"email", "password"},
+	example: `{"email": "...", "password": "..."}`,
+}
+
+// DecodeCredentials checks the method, then reads {"email","password"}
+// strictly and checks both values.
 func DecodeCredentials(ev *events.APIGatewayV2HTTPRequest) (Credentials, error) {
 	switch method := ev.RequestContext.HTTP.Method; {
 	case method == "":
 		return Credentials{}, invalid("the request has no HTTP method")
-	case !strings.EqualFold(method, http.MethodPost):
+	case method != http.MethodPost:
 		return Credentials{}, &RequestError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Message: "use POST"}
+			Message: "use POST", allow: http.MethodPost}
 	}
-	if err := checkContentType(header(ev.Headers, "content-type")); err != nil {
-		return Credentials{}, err
-	}
-	body, err := rawBody(ev)
+	f, err := decodeBody(ev, credentialsBody)
 	if err != nil {
 		return Credentials{}, err
 	}
-	return parseCredentials(body)
+	c := Credentials{Email: f["email"], Password: f["password"]}
+	switch {
+	case !f.has("email"):
+		return Credentials{}, invalid("email: required")
+	case !f.has("password"):
+		return Credentials{}, invalid("password: required")
+	}
+	if err := checkEmail(c.Email); err != nil {
+		return Credentials{}, err
+	}
+	if err := checkText("password", c.Password, MaxPasswordBytes); err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
 }
 
-func checkContentType(value string) error {
+// bodySpec is what a route reads from its request body.
+type bodySpec struct {
+	names   []string // the fields read; any other field is ignored
+	form    bool     // application/x-www-form-urlencoded is taken as well as JSON
+	example string   // suggested when the body is empty
+}
+
+// fields are the named fields a body gave, each once, each a string.
+type fields map[string]string
+
+func (f fields) has(name string) bool { _, ok := f[name]; return ok }
+
+// decodeBody checks content type, encoding and size, then reads spec.names
+// from the body, a JSON object or (if spec.form) a form. Each named field
+// must be a string given at most once, in valid UTF-8; in JSON, without a
+// lone surrogate escape, which encoding/json would silently turn into
+// U+FFFD. Duplicates are refused because other parsers might resolve them
+// differently.
+func decodeBody(ev *events.APIGatewayV2HTTPRequest, spec bodySpec) (fields, error) {
+	isForm, err := mediaType(header(ev.Headers, "content-type"), spec.form)
+	if err != nil {
+		return nil, err
+	}
+	body, err := rawBody(ev)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, invalid("the body is empty; send " + spec.example)
+	}
+	if !utf8.Valid(body) {
+		return nil, invalid("the body is not valid UTF-8")
+	}
+	if isForm {
+		return formFields(body, spec.names)
+	}
+	return jsonFields(body, spec.names)
+}
+
+// mediaType accepts no content type (JSON), JSON and, if form, a form.
+func mediaType(value string, form bool) (isForm bool, err error) {
 	if strings.TrimSpace(value) == "" {
-		return nil
+		return false, nil
 	}
-	mediaType, _, err := mime.ParseMediaType(value)
-	if err != nil || mediaType != "application/json" {
-		return &RequestError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
-			Message: "send the body as application/json"}
+	mt, _, err := mime.ParseMediaType(value)
+	switch {
+	case err == nil && mt == "application/json":
+		return false, nil
+	case err == nil && form && mt == "application/x-www-form-urlencoded":
+		return true, nil
+	case form:
+		return false, &RequestError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "send the body as application/json or application/x-www-form-urlencoded"}
 	}
-	return nil
+	return false, &RequestError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: "send the body as application/json"}
 }
 
 var errTooLarge = &RequestError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
@@ -97,148 +162,84 @@ func rawBody(ev *events.APIGatewayV2HTTPRequest) ([]byte, error) {
 	return body, nil
 }
 
-// parseCredentials parses {"email","password"} strictly (duplicate keys,
-// which other parsers might resolve differently, are refused) and checks
-// both values.
-func parseCredentials(body []byte) (Credentials, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return Credentials{}, invalid(`the body is empty; send {"email": "...", "password": "..."}`)
-	}
-	if !utf8.Valid(body) {
-		return Credentials{}, invalid("the body is not valid UTF-8")
-	}
-	creds, ok := plainCredentials(body)
-	if !ok {
-		var err error
-		if creds, err = walkCredentials(body); err != nil {
-			return Credentials{}, err
-		}
-	}
-	if err := checkEmail(creds.Email); err != nil {
-		return Credentials{}, err
-	}
-	if err := checkPassword(creds.Password); err != nil {
-		return Credentials{}, err
-	}
-	return creds, nil
-}
+var errNotJSON = invalid("the body is not valid JSON")
 
-// plainCredentials reads the body every real client sends, a flat object
-// with each field once as a string without escapes, without encoding/json
-// (which took a quarter of a warm request). ok is false for anything else,
-// which walkCredentials then reads or refuses.
-func plainCredentials(body []byte) (creds Credentials, ok bool) {
-	var seenEmail, seenPassword bool
-	flat := flatjson.Object(body, func(key []byte, kind flatjson.Kind, v []byte) bool {
-		switch string(key) {
-		case "email":
-			if seenEmail || kind != flatjson.String {
-				return false
-			}
-			seenEmail, creds.Email = true, string(v)
-		case "password":
-			if seenPassword || kind != flatjson.String {
-				return false
-			}
-			seenPassword, creds.Password = true, string(v)
-		}
-		return true
-	})
-	return creds, flat && seenEmail && seenPassword
-}
-
-// walkCredentials walks the object's keys itself so that duplicate keys,
-// which other parsers might resolve differently, are refused.
-func walkCredentials(body []byte) (Credentials, error) {
+// jsonFields walks the object's members with a json.Decoder, so that each
+// named key is seen (and a duplicate refused) however it is spelled.
+func jsonFields(body []byte, names []string) (fields, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return Credentials{}, invalid("the body must be a JSON object")
+		return nil, invalid("the body must be a JSON object")
 	}
-	var creds Credentials
-	var seenEmail, seenPassword bool
+	f := make(fields, len(names))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return Credentials{}, invalid("the body is not valid JSON")
+			return nil, errNotJSON
 		}
 		key, _ := tok.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return Credentials{}, invalid("the body is not valid JSON")
+			return nil, errNotJSON
 		}
-		switch key {
-		case "email":
-			if seenEmail {
-				return Credentials{}, invalid("email: given more than once")
-			}
-			seenEmail = true
-			if creds.Email, err = stringField("email", raw); err != nil {
-				return Credentials{}, err
-			}
-		case "password":
-			if seenPassword {
-				return Credentials{}, invalid("password: given more than once")
-			}
-			seenPassword = true
-			if creds.Password, err = stringField("password", raw); err != nil {
-				return Credentials{}, err
-			}
+		if !slices.Contains(names, key) {
+			continue
 		}
+		if f.has(key) {
+			return nil, invalid(key + ": given more than once")
+		}
+		var s string
+		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+			return nil, invalid(key + ": must be a string")
+		}
+		if loneSurrogate(raw) {
+			return nil, invalid(key + ": contains an invalid Unicode escape")
+		}
+		f[key] = s
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return Credentials{}, invalid("the body is not valid JSON")
+		return nil, errNotJSON
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Credentials{}, invalid("the body has data after the JSON object")
+		return nil, invalid("the body has data after the JSON object")
 	}
-	switch {
-	case !seenEmail:
-		return Credentials{}, invalid("email: required")
-	case !seenPassword:
-		return Credentials{}, invalid("password: required")
-	}
-	return creds, nil
+	return f, nil
 }
 
-func stringField(name string, raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", invalid(name + ": must be a string")
+// formFields reads a form with net/url; percent-escapes may spell any byte,
+// so each named value is checked for UTF-8 again.
+func formFields(body []byte, names []string) (fields, error) {
+	values, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, invalid("the body is not a valid form")
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", invalid(name + ": must be a string")
+	f := make(fields, len(names))
+	for _, name := range names {
+		switch v := values[name]; {
+		case len(v) > 1:
+			return nil, invalid(name + ": given more than once")
+		case len(v) == 1 && !utf8.ValidString(v[0]):
+			return nil, invalid(name + ": is not valid UTF-8")
+		case len(v) == 1:
+			f[name] = v[0]
+		}
 	}
-	if hasLoneSurrogate(raw) {
-		// encoding/json would turn it into U+FFFD: two different
-		// passwords would become one, and not the one the client sent.
-		return "", invalid(name + ": contains an invalid Unicode escape")
-	}
-	return s, nil
+	return f, nil
 }
 
-// hasLoneSurrogate reports a \uD800-\uDFFF escape in a JSON string that
-// is not half of a surrogate pair.
-func hasLoneSurrogate(raw []byte) bool {
+// loneSurrogate reports a \uD800-\uDFFF escape in a JSON string that is not
+// half of a surrogate pair.
+func loneSurrogate(raw []byte) bool {
 	for i := 0; i+1 < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		if raw[i+1] != 'u' {
-			i++ // an escaped character, perhaps a backslash
-			continue
-		}
-		v, ok := hex4(raw, i+2)
 		switch {
-		case !ok:
-			return false // json.Unmarshal has already refused it
-		case v >= 0xD800 && v <= 0xDBFF:
-			low, ok := hex4(raw, i+8)
-			if !ok || raw[i+6] != '\\' || raw[i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
+		case raw[i] != '\\':
+		case raw[i+1] != 'u':
+			i++ // an escaped character, perhaps a backslash
+		case utf16.IsSurrogate(escaped(raw, i)):
+			if utf16.DecodeRune(escaped(raw, i), escaped(raw, i+6)) == utf8.RuneError {
 				return true
 			}
 			i += 11
-		case v >= 0xDC00 && v <= 0xDFFF:
-			return true
 		default:
 			i += 5
 		}
@@ -246,34 +247,27 @@ func hasLoneSurrogate(raw []byte) bool {
 	return false
 }
 
-func hex4(b []byte, at int) (rune, bool) {
-	if at+4 > len(b) {
-		return 0, false
+// escaped is the code unit of the \uXXXX escape at raw[i:], or -1.
+func escaped(raw []byte, i int) rune {
+	if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+		return -1
 	}
-	var v rune
-	for _, c := range b[at : at+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			v = v<<4 | rune(c-'0')
-		case 'a' <= c && c <= 'f':
-			v = v<<4 | rune(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			v = v<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
+	n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+	if err != nil {
+		return -1
 	}
-	return v, true
+	return rune(n)
 }
 
-func checkPassword(p string) error {
+// checkText checks a free-text field: present, at most maxBytes, no NUL.
+func checkText(name, v string, maxBytes int) error {
 	switch {
-	case p == "":
-		return invalid("password: must not be empty")
-	case len(p) > MaxPasswordBytes:
-		return invalid("password: must be at most 1024 bytes")
-	case strings.IndexByte(p, 0) >= 0:
-		return invalid("password: must not contain NUL characters")
+	case v == "":
+		return invalid(name + ": must not be empty")
+	case len(v) > maxBytes:
+		return invalid(name + ": must be at most " + strconv.Itoa(maxBytes) + " bytes")
+	case strings.IndexByte(v, 0) >= 0:
+		return invalid(name + ": must not contain NUL characters")
 	}
 	return nil
 }

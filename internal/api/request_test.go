@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"maps"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -64,13 +66,22 @@ func TestDecodeCredentialsAccepts(t *testing.T) {
 	}
 }
 
-func TestDecodeCredentialsMethodCaseAndHeaderCase(t *testing.T) {
-	ev := event("post", "", withPassword("pw"))
+func TestDecodeCredentialsHeaderCase(t *testing.T) {
+	ev := event("POST", "", withPassword("pw"))
 	ev.Headers = map[string]string{"Content-Type": "text/plain"}
 	_, err := DecodeCredentials(&ev)
 	var re *RequestError
 	if !errors.As(err, &re) || re.Code != "unsupported_media_type" {
 		t.Fatalf("mixed-case Content-Type header was not read: %v", err)
+	}
+}
+
+// HTTP methods are case-sensitive (RFC 9110 9.1): "post" is not POST.
+func TestDecodeCredentialsMethodIsCaseSensitive(t *testing.T) {
+	ev := event("post", "application/json", withPassword("pw"))
+	_, err := DecodeCredentials(&ev)
+	if o := OutcomeOf(err); o.Status != http.StatusMethodNotAllowed || o.Allow != http.MethodPost {
+		t.Fatalf("post: %+v", o)
 	}
 }
 
@@ -84,5 +95,51 @@ func TestMaskEmail(t *testing.T) {
 		if got := MaskEmail(in); got != want {
 			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The body decoder reads forms too, for routes that take them, with the
+// same rules as JSON.
+func TestDecodeBodyForms(t *testing.T) {
+	spec := bodySpec{names: []string{"email", "password"}, form: true, example: "{}"}
+	const form = "application/x-www-form-urlencoded"
+	ok := []struct {
+		name, contentType, body string
+		want                    fields
+	}{
+		{"form", form, "email=jane%40example.com&password=p%C3%A9+x&other=1&other=2", fields{"email": "jane@example.com", "password": "pé x"}},
+		{"form with charset", form + "; charset=UTF-8", "password=&email=a", fields{"email": "a", "password": ""}},
+		{"form with a field missing", form, "email=a", fields{"email": "a"}},
+		{"json still", "application/json", `{"email":"a","x":{"password":1}}`, fields{"email": "a"}},
+	}
+	for _, c := range ok {
+		t.Run(c.name, func(t *testing.T) {
+			ev := event("POST", c.contentType, c.body)
+			got, err := decodeBody(&ev, spec)
+			if err != nil || !maps.Equal(got, c.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, c.want)
+			}
+		})
+	}
+	bad := []struct{ name, contentType, body, msg string }{
+		{"duplicate", form, "email=a&password=x&email=b", "email: given more than once"},
+		{"duplicate, one empty", form, "password=x&password", "password: given more than once"},
+		{"bad escape", form, "email=a%zz&password=x", "not a valid form"},
+		{"semicolon", form, "email=a;password=x", "not a valid form"},
+		{"escaped invalid UTF-8", form, "email=a&password=%ff", "password: is not valid UTF-8"},
+		{"escaped surrogate", form, "email=a&password=%ed%a0%80", "password: is not valid UTF-8"},
+		{"raw invalid UTF-8", form, "email=a&password=\xff", "not valid UTF-8"},
+		{"empty", form, "", "the body is empty"},
+		{"other type", "text/plain", "email=a", "application/json or application/x-www-form-urlencoded"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			ev := event("POST", c.contentType, c.body)
+			_, err := decodeBody(&ev, spec)
+			var re *RequestError
+			if !errors.As(err, &re) || !strings.Contains(re.Message, c.msg) {
+				t.Fatalf("err = %v, want one saying %q", err, c.msg)
+			}
+		})
 	}
 }

@@ -41,24 +41,6 @@ func (c *countingFetcher) swap(f secret.Fetcher) {
 	c.f = f
 }
 
-// testClock is a settable clock for the Store's retry interval.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // smFetcher builds the production Fetcher for the endpoint the
 // environment names at the time of the call; the SDK reads it once.
 func smFetcher(t *testing.T, endpoint string) secret.Fetcher {
@@ -76,10 +58,10 @@ func smFetcher(t *testing.T, endpoint string) secret.Fetcher {
 type secretAPI struct {
 	*testAPI
 	fetches *countingFetcher
-	clock   *testClock
+	now     time.Time // the Store's clock: calls run one at a time
 }
 
-func newSecretAPI(t *testing.T, f secret.Fetcher, id string, opts ...secret.Option) *secretAPI {
+func newSecretAPI(t *testing.T, f secret.Fetcher, id string) *secretAPI {
 	t.Helper()
 	srv := auth0test.NewServer(auth0test.Config{})
 	t.Cleanup(srv.Close)
@@ -88,14 +70,11 @@ func newSecretAPI(t *testing.T, f secret.Fetcher, id string, opts ...secret.Opti
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience, Connection: c.Connection, Scope: auth0.DefaultScope}
 	logs := &syncBuffer{}
 	recordLogs(t, logs)
-	clock := &testClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	cf := &countingFetcher{f: f}
-	store := secret.NewStore(cf, id, append([]secret.Option{secret.WithClock(clock.Now)}, opts...)...)
-	return &secretAPI{
-		testAPI: &testAPI{t: t, srv: srv, cfg: cfg, logs: logs,
-			token: NewTokenHandler(auth0.NewClient(cfg, nil), store, NewLogger(logs))},
-		fetches: cf, clock: clock,
-	}
+	a := &secretAPI{fetches: &countingFetcher{f: f}, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	store := secret.NewStore(a.fetches, id, secret.WithClock(func() time.Time { return a.now }))
+	a.testAPI = &testAPI{t: t, srv: srv, cfg: cfg, logs: logs,
+		token: NewTokenHandler(auth0.NewClient(cfg, nil), store, NewLogger(logs))}
+	return a
 }
 
 // login calls the token handler and returns its status and code.
@@ -199,7 +178,7 @@ func TestTokenWithSecretsManager(t *testing.T) {
 		l.Close()
 		down := smFetcher(t, dead)
 		arn := moto.CreateSecret(t, mototest.UniqueName(t), `{"client_secret":"`+clientSecret+`"}`)
-		a := newSecretAPI(t, down, arn, secret.WithRetryInterval(time.Second))
+		a := newSecretAPI(t, down, arn)
 
 		if status, code := a.login(); status != 503 || code != "secret_unavailable" {
 			t.Fatalf("with Secrets Manager down: %d %s", status, code)
@@ -214,7 +193,7 @@ func TestTokenWithSecretsManager(t *testing.T) {
 		if n := a.fetches.n.Load(); n != 1 {
 			t.Fatalf("%d fetches within the retry interval, want 1", n)
 		}
-		a.clock.Advance(time.Second)
+		a.now = a.now.Add(secret.RetryInterval)
 		if status, code := a.login(); status != 200 {
 			t.Fatalf("after the retry interval: %d %s, want 200", status, code)
 		}
@@ -278,7 +257,7 @@ func TestTokenWithSecretsManager(t *testing.T) {
 	t.Run("rotated in Auth0 before Secrets Manager", func(t *testing.T) {
 		const rotated = "rotated-Late-Secret-8kT3mN6p"
 		arn := moto.CreateSecret(t, mototest.UniqueName(t), `{"client_secret":"`+clientSecret+`"}`)
-		a := newSecretAPI(t, sm, arn, secret.WithRetryInterval(5*time.Second))
+		a := newSecretAPI(t, sm, arn)
 		if status, _ := a.login(); status != 200 {
 			t.Fatalf("before rotation: %d", status)
 		}
@@ -297,7 +276,7 @@ func TestTokenWithSecretsManager(t *testing.T) {
 		if status, _ := a.login(); status != 500 || a.fetches.n.Load() != 2 {
 			t.Fatalf("within the interval: %d after %d fetches", status, a.fetches.n.Load())
 		}
-		a.clock.Advance(5 * time.Second)
+		a.now = a.now.Add(secret.RetryInterval)
 		if status, code := a.login(); status != http.StatusOK {
 			t.Fatalf("after the interval: %d %s", status, code)
 		}

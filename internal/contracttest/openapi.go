@@ -1,25 +1,32 @@
 // Package contracttest checks responses against api/openapi.yaml, so tests
-// fail when the code and the published contract drift apart.
-//
-// It understands the subset of JSON Schema the spec uses: $ref, allOf,
-// type, required, properties, enum and items.
+// fail when the code and the published contract drift apart. kin-openapi
+// reads the spec and validates each answer: the status must be declared for
+// the operation, the headers it declares must hold, and the Content-Type and
+// body must match the declared content.
 package contracttest
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"os/exec"
+	"net/http"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// Spec is the parsed OpenAPI document.
+// serverURL is the spec's sam local server; requests are routed as if sent
+// there, so a path alone finds its operation.
+const serverURL = "http://127.0.0.1:3000"
+
+// Spec is the parsed and validated OpenAPI document.
 type Spec struct {
-	doc map[string]any
+	router routers.Router
 }
 
 var (
@@ -28,26 +35,13 @@ var (
 	loadErr  error
 )
 
-// Load parses api/openapi.yaml once per test binary. YAML is turned into
-// JSON by the machine's Python (PyYAML comes with cfn-lint), which keeps a
-// YAML library out of the module.
+// Load reads api/openapi.yaml once per test binary and fails t if the
+// document is not valid OpenAPI.
 func Load(t testing.TB) *Spec {
 	t.Helper()
 	loadOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
-		path := filepath.Join(filepath.Dir(file), "..", "..", "api", "openapi.yaml")
-		out, err := exec.Command("python3", "-c",
-			"import json,sys,yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)", path).Output()
-		if err != nil {
-			loadErr = fmt.Errorf("convert %s with python3+PyYAML: %w", path, err)
-			return
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(out, &doc); err != nil {
-			loadErr = err
-			return
-		}
-		loaded = &Spec{doc: doc}
+		loaded, loadErr = load(filepath.Join(filepath.Dir(file), "..", "..", "api", "openapi.yaml"))
 	})
 	if loadErr != nil {
 		t.Fatal(loadErr)
@@ -55,8 +49,24 @@ func Load(t testing.TB) *Spec {
 	return loaded
 }
 
-// Check fails t unless the spec declares status for method+path and body
-// matches its JSON schema, and every header the spec requires is present.
+func load(path string) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("%s is not valid OpenAPI: %w", path, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route %s: %w", path, err)
+	}
+	return &Spec{router: router}, nil
+}
+
+// Check fails t unless the answer matches what the spec declares for
+// method+path (see Validate).
 func (s *Spec) Check(t testing.TB, method, path string, status int, headers map[string]string, body string) {
 	t.Helper()
 	if err := s.Validate(method, path, status, headers, body); err != nil {
@@ -64,123 +74,29 @@ func (s *Spec) Check(t testing.TB, method, path string, status int, headers map[
 	}
 }
 
-// Validate is Check returning the mismatch.
+// Validate is Check returning the mismatch: an operation the spec lacks, a
+// status it does not declare, a declared header missing or out of its
+// schema, a Content-Type it does not list, or a body outside the schema.
+// headers are the answer's, in any case (API Gateway's map or net/http's).
 func (s *Spec) Validate(method, path string, status int, headers map[string]string, body string) error {
-	op, ok := dig(s.doc, "paths", path, strings.ToLower(method)).(map[string]any)
-	if !ok {
-		return fmt.Errorf("no operation %s %s", method, path)
+	req, err := http.NewRequest(method, serverURL+path, nil)
+	if err != nil {
+		return err
 	}
-	resp, ok := dig(op, "responses", strconv.Itoa(status)).(map[string]any)
-	if !ok {
-		return fmt.Errorf("status %d is not declared", status)
+	route, params, err := s.router.FindRoute(req)
+	if err != nil {
+		return fmt.Errorf("no operation %s %s: %w", method, path, err)
 	}
-	resp = s.resolve(resp)
-	for name, h := range asMap(resp["headers"]) {
-		hm := s.resolve(asMap(h))
-		if req, _ := hm["required"].(bool); req && lookup(headers, name) == "" {
-			return fmt.Errorf("required header %s missing", name)
-		}
+	h := make(http.Header, len(headers))
+	for k, v := range headers {
+		h.Set(k, v)
 	}
-	schema, ok := dig(resp, "content", "application/json", "schema").(map[string]any)
-	if !ok {
-		return nil
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 status,
+		Header:                 h,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
-	var v any
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		return fmt.Errorf("body is not JSON: %w", err)
-	}
-	return s.validate(schema, v, "$")
-}
-
-func (s *Spec) validate(schema map[string]any, v any, at string) error {
-	schema = s.resolve(schema)
-	for _, sub := range asSlice(schema["allOf"]) {
-		if err := s.validate(asMap(sub), v, at); err != nil {
-			return err
-		}
-	}
-	if enum := asSlice(schema["enum"]); enum != nil {
-		found := false
-		for _, e := range enum {
-			if e == v {
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("%s = %v, not one of %v", at, v, enum)
-		}
-	}
-	switch schema["type"] {
-	case "object":
-		m, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("%s is not an object", at)
-		}
-		for _, r := range asSlice(schema["required"]) {
-			if _, ok := m[r.(string)]; !ok {
-				return fmt.Errorf("%s.%s is required", at, r)
-			}
-		}
-		for name, prop := range asMap(schema["properties"]) {
-			if pv, ok := m[name]; ok {
-				if err := s.validate(asMap(prop), pv, at+"."+name); err != nil {
-					return err
-				}
-			}
-		}
-	case "string":
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("%s is not a string", at)
-		}
-	case "integer":
-		if f, ok := v.(float64); !ok || f != float64(int64(f)) {
-			return fmt.Errorf("%s is not an integer", at)
-		}
-	case "array":
-		items, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s is not an array", at)
-		}
-		for i, it := range items {
-			if err := s.validate(asMap(schema["items"]), it, fmt.Sprintf("%s[%d]", at, i)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// resolve follows a local $ref ("#/components/...").
-func (s *Spec) resolve(m map[string]any) map[string]any {
-	for i := 0; i < 10; i++ {
-		ref, ok := m["$ref"].(string)
-		if !ok {
-			return m
-		}
-		var cur any = s.doc
-		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
-			cur = asMap(cur)[part]
-		}
-		m = asMap(cur)
-	}
-	return m
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		v = asMap(v)[k]
-	}
-	return v
-}
-
-func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
-func asSlice(v any) []any        { s, _ := v.([]any); return s }
-
-func lookup(h map[string]string, name string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
+	in.SetBodyBytes([]byte(body))
+	return openapi3filter.ValidateResponse(context.Background(), in)
 }

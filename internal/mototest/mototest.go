@@ -21,8 +21,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/auth0-sam-go/authapi/internal/procgroup"
 )
 
 // EndpointEnv names a variable that, when set, points Start at an already
@@ -58,18 +61,17 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("mototest: moto_server not found on PATH: it is a required test dependency " +
 			"(pip install 'moto[server]==5.2.1'), or set " + EndpointEnv + " to a running one")
 	}
-	// The free port is released before moto binds it, so another process
-	// may take it in between; a retry with a new port covers that.
-	var lastErr error
-	for range 3 {
-		s, err := launch(t, path, freePort(t))
-		if err == nil {
-			return s
-		}
-		lastErr = err
+	s, stop, out, err := launchOnFreePort(path)
+	if err != nil {
+		t.Fatalf("mototest: %v", err)
 	}
-	t.Fatalf("mototest: %v", lastErr)
-	return nil
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("moto_server (%s) output:\n%s", s.Endpoint, out.String())
+		}
+	})
+	return s
 }
 
 func newServer(t testing.TB, endpoint string) *Server {
@@ -91,46 +93,33 @@ func newServer(t testing.TB, endpoint string) *Server {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("mototest: find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func launch(t testing.TB, path string, port int) (*Server, error) {
-	t.Helper()
-	s, stop, out, err := launchProcess(path, port)
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("moto_server (%s) output:\n%s", s.Endpoint, out.String())
-		}
-	})
-	return s, nil
-}
-
-// Launch starts a moto_server on 127.0.0.1 outside a test (make invoke
-// uses it); stop kills it and its process group.
+// Launch starts a moto_server on 127.0.0.1 outside a test (make invoke and
+// make bench use it); stop kills it and its process group.
 func Launch() (s *Server, stop func(), err error) {
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, nil, fmt.Errorf("moto_server not found on PATH (Python's moto provides it)")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s, stop, _, err = launchProcess(path, port)
+	s, stop, _, err = launchOnFreePort(path)
 	return s, stop, err
+}
+
+// launchOnFreePort starts moto_server on a free port. The port is released
+// before moto binds it, so another process may take it in between; a retry
+// with a new port covers that.
+func launchOnFreePort(path string) (s *Server, stop func(), out *syncBuffer, err error) {
+	for range 3 {
+		var l net.Listener
+		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, nil, nil, fmt.Errorf("find a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if s, stop, out, err = launchProcess(path, port); err == nil {
+			return s, stop, out, nil
+		}
+	}
+	return nil, nil, nil, err
 }
 
 func launchProcess(path string, port int) (*Server, func(), *syncBuffer, error) {
@@ -142,7 +131,9 @@ func launchProcess(path string, port int) (*Server, func(), *syncBuffer, error) 
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = sysProcAttr()
+	// Its own process group, killed as a whole by stop, and SIGKILLed if
+	// the test binary dies (Linux), which Cleanup cannot cover.
+	procgroup.Set(cmd, syscall.SIGKILL)
 	if err := cmd.Start(); err != nil {
 		return nil, nil, nil, fmt.Errorf("start moto_server: %w", err)
 	}
@@ -152,7 +143,11 @@ func launchProcess(path string, port int) (*Server, func(), *syncBuffer, error) 
 		close(exited)
 	}()
 	stop := func() {
-		killTree(cmd.Process)
+		select {
+		case <-exited: // reaped: its pid may name another process now
+		default:
+			_ = procgroup.Kill(cmd.Process)
+		}
 		<-exited
 	}
 	if err := s.waitReady(exited); err != nil {

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"context"
 	"errors"
 	"strings"
 )
@@ -8,9 +9,23 @@ import (
 // EnvID names the environment variable holding the secret's ARN or name.
 const EnvID = "AUTH0_CLIENT_SECRET_ARN"
 
-// CheckID reports a missing or malformed secret id at cold start, before
-// any AWS call, so the init log can name it with the other bad settings.
-func CheckID(id string) error {
+// Open checks id, the secret's ARN or name, and returns a Store that reads
+// it from Secrets Manager. Its errors are settings no retry can fix (the id,
+// the AWS configuration), found before any AWS call.
+func Open(id string) (*Store, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	f, err := NewSecretsManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(f, id), nil
+}
+
+func checkID(id string) error {
 	switch {
 	case strings.TrimSpace(id) == "":
 		return errors.New(EnvID + ": not set")

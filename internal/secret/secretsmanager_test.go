@@ -72,8 +72,8 @@ func TestSecretsManager(t *testing.T) {
 	t.Run("missing then created recovers after the interval", func(t *testing.T) {
 		name := mototest.UniqueName(t)
 		c := &counting{Fetcher: f}
-		clk := newClock()
-		s := secret.NewStore(c, name, secret.WithClock(clk.Now), secret.WithRetryInterval(5*time.Second))
+		now := time.Now()
+		s := secret.NewStore(c, name, secret.WithClock(func() time.Time { return now }))
 
 		_, err := s.Get(context.Background())
 		if !errors.Is(err, secret.ErrNotFound) {
@@ -92,7 +92,7 @@ func TestSecretsManager(t *testing.T) {
 		if n := c.n.Load(); n != 1 {
 			t.Fatalf("fetches within the interval = %d, want 1", n)
 		}
-		clk.Advance(5 * time.Second)
+		now = now.Add(secret.RetryInterval)
 		if v, err := s.Get(context.Background()); err != nil || v != leak {
 			t.Fatalf("after the interval: %q, %v", v, err)
 		}
@@ -176,17 +176,15 @@ func TestSecretsManagerEndpointDown(t *testing.T) {
 		l.Close()
 		setEndpoint(t, addr)
 
-		start := time.Now()
-		_, err = secret.NewStore(newSecretsManager(t), id, secret.WithTimeout(3*time.Second)).Get(context.Background())
-		elapsed := time.Since(start)
+		_, err = secret.NewStore(newSecretsManager(t), id).Get(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), id) {
 			t.Fatalf("Get error = %v; want connection refused naming %s", err, id)
 		}
-		// Two attempts and at most 200ms of backoff: far below the timeout.
-		if elapsed > time.Second {
-			t.Fatalf("Get took %s, want fast failure", elapsed)
+		// Two attempts and at most 200ms of backoff end with the refusal,
+		// not with the Store's timeout.
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Get error = %v: the SDK kept retrying until the timeout", err)
 		}
-		t.Logf("failed in %s: %v", elapsed, err)
 	})
 
 	t.Run("never answers", func(t *testing.T) {
@@ -205,9 +203,8 @@ func TestSecretsManagerEndpointDown(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within 500ms") {
 			t.Fatalf("Get error = %v; want a timeout", err)
 		}
-		if elapsed < timeout || elapsed > timeout+time.Second {
-			t.Fatalf("Get took %s with a %s timeout", elapsed, timeout)
+		if elapsed < timeout {
+			t.Fatalf("Get gave up after %s, before its %s timeout", elapsed, timeout)
 		}
-		t.Logf("failed in %s: %v", elapsed, err)
 	})
 }

@@ -8,154 +8,89 @@ import (
 	"time"
 )
 
-// Defaults for NewStore.
 const (
-	DefaultTimeout       = 3 * time.Second
-	DefaultRetryInterval = 5 * time.Second
+	// DefaultTimeout bounds each fetch, whatever the caller's context.
+	DefaultTimeout = 3 * time.Second
+	// RetryInterval is the least time between a failed fetch and the next,
+	// and between two refreshes.
+	RetryInterval = 5 * time.Second
 )
 
 // Option configures a Store.
 type Option func(*Store)
 
-// WithTimeout bounds each fetch (default 3s), whatever the caller's context.
-// Values <= 0 keep the default.
-func WithTimeout(d time.Duration) Option {
-	return func(s *Store) {
-		if d > 0 {
-			s.timeout = d
-		}
-	}
-}
+// WithTimeout replaces DefaultTimeout.
+func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
 
-// WithRetryInterval sets the minimum time between two failed or refresh
-// fetches (default 5s). 0 disables throttling; negative values keep the default.
-func WithRetryInterval(d time.Duration) Option {
-	return func(s *Store) {
-		if d >= 0 {
-			s.interval = d
-		}
-	}
-}
-
-// WithClock replaces time.Now for throttling decisions (tests). Fetch
+// WithClock replaces time.Now for the retry interval (tests). Fetch
 // timeouts still use real time.
-func WithClock(now func() time.Time) Option {
-	return func(s *Store) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
-// Store caches one parsed secret. It is safe for concurrent use; concurrent
-// callers that need a fetch share a single one.
+// Store caches one parsed secret. A Lambda instance serves one request at a
+// time, so callers simply queue on one lock; a fetch is bounded, and so is
+// the wait.
 type Store struct {
-	f        Fetcher
-	id       string
-	timeout  time.Duration
-	interval time.Duration
-	now      func() time.Time
-
-	// sem serialises fetches; a channel rather than a mutex so waiters can
-	// give up when their context ends.
-	sem chan struct{}
+	fetcher Fetcher
+	id      string
+	timeout time.Duration
+	now     func() time.Time
 
 	mu        sync.Mutex
-	value     string
-	have      bool
-	err       error     // outcome of the last fetch; nil if it succeeded
-	notBefore time.Time // no retry-after-failure or refresh fetch before this
-	gen       uint64    // completed fetches, to let waiters reuse a fresh result
+	value     string    // "" until a fetch succeeds: Parse never returns ""
+	err       error     // the last fetch's failure; nil after a success
+	notBefore time.Time // no fetch after a failure, and no refresh, before this
 }
 
 // NewStore returns a Store that reads secret id through f.
 func NewStore(f Fetcher, id string, opts ...Option) *Store {
-	s := &Store{
-		f:        f,
-		id:       id,
-		timeout:  DefaultTimeout,
-		interval: DefaultRetryInterval,
-		now:      time.Now,
-		sem:      make(chan struct{}, 1),
-	}
+	s := &Store{fetcher: f, id: id, timeout: DefaultTimeout, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
 
-// ID returns the secret's ARN or name.
-func (s *Store) ID() string { return s.id }
-
-// Get returns the cached secret, fetching it if there is none. After a failed
-// fetch, calls within the retry interval return that error without fetching
-// (a broken secret is not hammered); later calls fetch again, so the function
-// recovers without a cold start. Errors are *Error.
+// Get returns the cached secret, fetching it if there is none. After a
+// failed fetch, calls within RetryInterval return that error without
+// fetching (a broken secret is not hammered); later calls fetch again, so
+// the function recovers without a cold start. Errors are *Error.
 func (s *Store) Get(ctx context.Context) (string, error) {
 	s.mu.Lock()
-	if s.have || (s.err != nil && s.now().Before(s.notBefore)) {
-		defer s.mu.Unlock()
-		return s.resultLocked(false)
+	defer s.mu.Unlock()
+	if s.value != "" {
+		return s.value, nil
 	}
-	gen := s.gen
-	s.mu.Unlock()
-	return s.fetch(ctx, gen, false)
+	if s.err != nil && s.now().Before(s.notBefore) {
+		return "", s.err
+	}
+	return s.fetch(ctx, false)
 }
 
 // Refresh re-reads the secret, for when Auth0 rejects the cached one (it may
-// have been rotated). It fetches at most once per retry interval; within it,
-// it returns the cached value (or the last error if there is none). If the
-// re-read fails, Refresh returns the error but Get keeps serving the old value.
+// have been rotated). It fetches at most once per RetryInterval; within it,
+// it returns the cached value, or the last error if there is none. If the
+// re-read fails, Refresh returns the error but Get keeps serving the old
+// value.
 func (s *Store) Refresh(ctx context.Context) (string, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.now().Before(s.notBefore) {
-		defer s.mu.Unlock()
-		return s.resultLocked(false)
-	}
-	gen := s.gen
-	s.mu.Unlock()
-	return s.fetch(ctx, gen, true)
-}
-
-// resultLocked is what a caller gets without fetching: for Get the cached
-// value if any, for Refresh the outcome of the latest fetch.
-func (s *Store) resultLocked(refresh bool) (string, error) {
-	if s.have && !(refresh && s.err != nil) {
-		return s.value, nil
-	}
-	if s.err != nil {
+		if s.value != "" {
+			return s.value, nil
+		}
 		return "", s.err
 	}
-	return "", &Error{ID: s.id, Err: errors.New("no value cached")} // unreachable
+	return s.fetch(ctx, true)
 }
 
-func (s *Store) fetch(ctx context.Context, gen uint64, refresh bool) (string, error) {
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return "", &Error{ID: s.id, Err: ctx.Err()}
-	}
-	defer func() { <-s.sem }()
-
-	s.mu.Lock()
-	if s.gen != gen {
-		// Another caller fetched after we looked: its result is as fresh as
-		// ours would be.
-		defer s.mu.Unlock()
-		return s.resultLocked(refresh)
-	}
-	s.mu.Unlock()
-
+func (s *Store) fetch(ctx context.Context, refresh bool) (string, error) {
 	fctx, cancel := context.WithTimeout(ctx, s.timeout)
-	raw, err := s.f.Fetch(fctx, s.id)
+	raw, err := s.fetcher.Fetch(fctx, s.id)
 	cancel()
 	var v string
 	if err == nil {
 		v, err = Parse(raw)
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up; that says nothing about the secret, so
@@ -166,14 +101,12 @@ func (s *Store) fetch(ctx context.Context, gen uint64, refresh bool) (string, er
 			err = fmt.Errorf("no answer within %s: %w", s.timeout, err)
 		}
 		s.err = &Error{ID: s.id, Err: err}
-		s.notBefore = s.now().Add(s.interval)
-		s.gen++
+		s.notBefore = s.now().Add(RetryInterval)
 		return "", s.err
 	}
-	s.value, s.have, s.err = v, true, nil
+	s.value, s.err = v, nil
 	if refresh {
-		s.notBefore = s.now().Add(s.interval)
+		s.notBefore = s.now().Add(RetryInterval)
 	}
-	s.gen++
 	return v, nil
 }

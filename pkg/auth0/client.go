@@ -3,6 +3,7 @@ package auth0
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/auth0-sam-go/authapi/internal/flatjson"
 )
 
 // maxBody bounds what we read of any answer: Auth0's are a few KiB, and a
@@ -32,10 +30,6 @@ type Client struct {
 	http      *http.Client
 	signupURL string
 	tokenURL  string
-	// The parts of the request bodies that depend only on cfg, encoded
-	// once: see signupJSON and tokenForm.
-	signupHead, signupTail string
-	tokenForm              [3]string
 	// retryDelay is the jittered pause before the token call's one retry.
 	retryDelay func() time.Duration
 }
@@ -45,27 +39,14 @@ func NewClient(cfg Config, hc *http.Client) *Client {
 	if hc == nil {
 		hc = NewHTTPClient()
 	}
-	q := url.QueryEscape
 	return &Client{
 		cfg:        cfg,
 		http:       hc,
 		signupURL:  cfg.BaseURL + "/dbconnections/signup",
 		tokenURL:   cfg.BaseURL + "/oauth/token",
-		signupHead: `{"client_id":` + string(flatjson.AppendString(nil, cfg.ClientID)) + `,"email":`,
-		signupTail: `,"connection":` + string(flatjson.AppendString(nil, cfg.Connection)) + `}`,
-		// url.Values.Encode's output, keys sorted, with the three
-		// per-request values (client_secret, password, username) cut out.
-		tokenForm: [3]string{
-			"audience=" + q(cfg.Audience) + "&client_id=" + q(cfg.ClientID) + "&client_secret=",
-			"&grant_type=" + q(PasswordRealmGrant) + "&password=",
-			"&realm=" + q(cfg.Connection) + "&scope=" + q(cfg.Scope) + "&username=",
-		},
 		retryDelay: func() time.Duration { return 50*time.Millisecond + rand.N(100*time.Millisecond) },
 	}
 }
-
-// Config returns the settings the client was built with.
-func (c *Client) Config() Config { return c.cfg }
 
 // NewHTTPClient returns the client a Lambda process keeps for its lifetime:
 // bounded at every step, and keeping the connection to Auth0 alive between
@@ -100,15 +81,11 @@ type SignupResult struct {
 // UserID is the "sub" that this user's tokens carry.
 func (r SignupResult) UserID() string { return "auth0|" + r.ID }
 
-// signupJSON is what json.Marshal writes for
-// {client_id, email, password, connection}, without its reflection.
-func (c *Client) signupJSON(email, password string) []byte {
-	b := make([]byte, 0, len(c.signupHead)+len(c.signupTail)+len(email)+len(password)+len(`,"password":`)+8)
-	b = append(b, c.signupHead...)
-	b = flatjson.AppendString(b, email)
-	b = append(b, `,"password":`...)
-	b = flatjson.AppendString(b, password)
-	return append(b, c.signupTail...)
+type signupRequest struct {
+	ClientID   string `json:"client_id"`
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+	Connection string `json:"connection"`
 }
 
 type signupAnswer struct {
@@ -121,7 +98,11 @@ type signupAnswer struct {
 // Signup creates a user in the configured database connection. It is never
 // retried: a request that reached Auth0 may have created the user.
 func (c *Client) Signup(ctx context.Context, email, password string) (SignupResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.signupURL, bytes.NewReader(c.signupJSON(email, password)))
+	body, err := json.Marshal(signupRequest{ClientID: c.cfg.ClientID, Email: email, Password: password, Connection: c.cfg.Connection})
+	if err != nil {
+		return SignupResult{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.signupURL, bytes.NewReader(body))
 	if err != nil {
 		return SignupResult{}, err
 	}
@@ -131,7 +112,7 @@ func (c *Client) Signup(ctx context.Context, email, password string) (SignupResu
 		if status != http.StatusOK && status != http.StatusCreated {
 			return parseError(status, header, data, classifySignup)
 		}
-		if !a.decode(data) {
+		if json.Unmarshal(data, &a) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable signup answer"}
 		}
 		if a.ID == "" {
@@ -172,7 +153,11 @@ type Token struct {
 // nothing about the credentials (5xx, dropped connection) is retried once
 // after a short jittered pause, when the deadline leaves room for it.
 func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
-	form := c.tokenFormFor(tr)
+	form := url.Values{
+		"grant_type": {PasswordRealmGrant}, "realm": {c.cfg.Connection}, "scope": {c.cfg.Scope},
+		"audience": {c.cfg.Audience}, "client_id": {c.cfg.ClientID}, "client_secret": {tr.ClientSecret},
+		"username": {tr.Username}, "password": {tr.Password},
+	}.Encode()
 	tok, err := c.token(ctx, form, tr.ClientIP)
 	var e *Error
 	if errors.As(err, &e) && e.Kind == KindUpstream {
@@ -190,40 +175,8 @@ func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
 	return tok, err
 }
 
-// tokenFormFor is what url.Values.Encode writes for the password-realm
-// form, without building and sorting a map per request.
-func (c *Client) tokenFormFor(tr TokenRequest) []byte {
-	n := len(c.tokenForm[0]) + len(c.tokenForm[1]) + len(c.tokenForm[2])
-	for _, v := range [...]string{tr.ClientSecret, tr.Password, tr.Username} {
-		n += len(v) + len(v)/2 // room for some escapes
-	}
-	b := make([]byte, 0, n)
-	b = append(b, c.tokenForm[0]...)
-	b = appendQueryEscape(b, tr.ClientSecret)
-	b = append(b, c.tokenForm[1]...)
-	b = appendQueryEscape(b, tr.Password)
-	b = append(b, c.tokenForm[2]...)
-	return appendQueryEscape(b, tr.Username)
-}
-
-// appendQueryEscape appends url.QueryEscape(s).
-func appendQueryEscape(dst []byte, s string) []byte {
-	const upperhex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
-			dst = append(dst, c)
-		case c == ' ':
-			dst = append(dst, '+')
-		default:
-			dst = append(dst, '%', upperhex[c>>4], upperhex[c&15])
-		}
-	}
-	return dst
-}
-
-func (c *Client) token(ctx context.Context, form []byte, clientIP string) (Token, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, bytes.NewReader(form))
+func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form))
 	if err != nil {
 		return Token{}, err
 	}
@@ -236,7 +189,7 @@ func (c *Client) token(ctx context.Context, form []byte, clientIP string) (Token
 		if status != http.StatusOK {
 			return parseError(status, header, data, classifyToken)
 		}
-		if !t.decode(data) || t.AccessToken == "" {
+		if json.Unmarshal(data, &t) != nil || t.AccessToken == "" {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
 		}
 		return nil
@@ -247,12 +200,8 @@ func (c *Client) token(ctx context.Context, form []byte, clientIP string) (Token
 	return t, nil
 }
 
-// answerBufs holds the buffers answers are read into; read copies what it
-// keeps, so a warm function reads every answer without allocating.
-var answerBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // do sends req, reads at most maxBody bytes of the answer and hands them to
-// read, which must not keep the slice.
+// read.
 func (c *Client) do(ctx context.Context, req *http.Request, read func(status int, header http.Header, body []byte) error) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
@@ -260,18 +209,15 @@ func (c *Client) do(ctx context.Context, req *http.Request, read func(status int
 		return transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	buf := answerBufs.Get().(*bytes.Buffer)
-	defer answerBufs.Put(buf)
-	buf.Reset()
-	_, err = buf.ReadFrom(&io.LimitedReader{R: resp.Body, N: maxBody + 1})
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return transportError(ctx, err)
 	}
-	if buf.Len() > maxBody {
+	if len(data) > maxBody {
 		return &Error{Kind: KindUpstream, Status: resp.StatusCode,
 			Description: fmt.Sprintf("answer larger than %d bytes", maxBody)}
 	}
-	return read(resp.StatusCode, resp.Header, buf.Bytes())
+	return read(resp.StatusCode, resp.Header, data)
 }
 
 func transportError(ctx context.Context, err error) *Error {

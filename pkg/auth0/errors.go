@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind is what an Auth0 failure means to the caller, independent of how
@@ -110,26 +111,76 @@ type PasswordRule struct {
 	Items    []PasswordRule `json:"items"`
 }
 
-// Text is the rule's message with its %d placeholders filled in.
+// Bounds on what an error answer can make us keep or say: Auth0's real
+// answers are far below them, and a hostile one must not make our answers
+// or logs large.
+const (
+	maxRules       = 16   // rules, and items per rule
+	maxRuleArgs    = 8    // values in a rule's format
+	maxRuleText    = 200  // bytes of one rule's text
+	maxDescription = 300  // bytes of a description we keep
+	maxRulesText   = 2048 // bytes of all unmet rules together
+)
+
+// Text is the rule's message with its %d (or %s) placeholders replaced by
+// the rule's format values in order. It is plain substitution, not a format
+// engine: Auth0's text is data, and widths or verbs in it mean nothing.
 func (r PasswordRule) Text() string {
-	if len(r.Format) == 0 {
-		return r.Message
-	}
-	args := make([]any, len(r.Format))
-	for i, f := range r.Format {
-		if n, ok := f.(float64); ok && n == float64(int64(n)) {
-			args[i] = int64(n)
-		} else {
-			args[i] = f
+	msg := clip(r.Message, maxRuleText)
+	args := r.Format[:min(len(r.Format), maxRuleArgs)]
+	var b strings.Builder
+	for b.Len() < maxRuleText {
+		i := strings.IndexByte(msg, '%')
+		if i < 0 || i == len(msg)-1 {
+			b.WriteString(msg)
+			break
 		}
+		b.WriteString(msg[:i])
+		switch verb := msg[i+1]; {
+		case verb == '%':
+			b.WriteByte('%')
+		case (verb == 'd' || verb == 's') && len(args) > 0:
+			b.WriteString(formatValue(args[0]))
+			args = args[1:]
+		default:
+			b.WriteString(msg[i : i+2])
+		}
+		msg = msg[i+2:]
 	}
-	return fmt.Sprintf(r.Message, args...)
+	return clip(b.String(), maxRuleText)
 }
 
-// UnmetRules describes, one string per rule, what the password lacks. It
-// falls back to the policy text or the description when Auth0 sent no rules.
+// formatValue writes one format value: a whole number as digits, a short
+// string as it is, anything else as nothing.
+func formatValue(v any) string {
+	switch v := v.(type) {
+	case float64:
+		if v == float64(int64(v)) {
+			return strconv.FormatInt(int64(v), 10)
+		}
+	case string:
+		return clip(v, 32)
+	}
+	return ""
+}
+
+// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// UnmetRules describes, one string per rule, what the password lacks, in
+// at most maxRulesText bytes in all. It falls back to the description or
+// the policy text when Auth0 sent no rules.
 func (e *Error) UnmetRules() []string {
 	var out []string
+	budget := maxRulesText
 	for _, r := range e.Rules {
 		if r.Verified {
 			continue
@@ -144,6 +195,10 @@ func (e *Error) UnmetRules() []string {
 		if len(missing) > 0 {
 			text += " (missing: " + strings.Join(missing, ", ") + ")"
 		}
+		if len(text) > budget {
+			break
+		}
+		budget -= len(text)
 		out = append(out, text)
 	}
 	if len(out) == 0 && e.Description != "" {
@@ -169,6 +224,20 @@ type wireError struct {
 
 type wireRules struct {
 	Rules []PasswordRule `json:"rules"`
+}
+
+// boundRules keeps at most maxRules rules of at most maxRules items each;
+// deeper nesting is dropped, since UnmetRules reads one level of items.
+func boundRules(rules []PasswordRule) []PasswordRule {
+	rules = rules[:min(len(rules), maxRules)]
+	for i := range rules {
+		items := rules[i].Items[:min(len(rules[i].Items), maxRules)]
+		for j := range items {
+			items[j].Items = nil
+		}
+		rules[i].Items = items
+	}
+	return rules
 }
 
 // parseError decodes an error answer. A body that is not one of Auth0's
@@ -199,7 +268,7 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 			if json.Unmarshal(w.Description, &text) == nil {
 				e.Description = text
 			} else if json.Unmarshal(w.Description, &rules) == nil {
-				e.Rules = rules.Rules
+				e.Rules = boundRules(rules.Rules)
 			}
 		}
 	} else if status < 500 && status != http.StatusTooManyRequests {
@@ -209,6 +278,8 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		e.Description = "unreadable error body"
 		return e
 	}
+	e.Description = clip(e.Description, maxDescription)
+	e.Policy = clip(e.Policy, 4*maxRuleText)
 	classify(e)
 	if e.Kind == KindRateLimited || e.Kind == KindTooManyAttempts {
 		e.RetryAfter = retryAfter(header, time.Now())

@@ -114,3 +114,50 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("far future: %v, want capped at 1h", got)
 	}
 }
+
+// A hostile password-policy answer: format widths that would make a format
+// engine write megabytes, many rules and items, a huge description.
+func TestHostilePasswordRulesStaySmall(t *testing.T) {
+	rule := `{"message":"%99999999d%99999999d %d %s %v %%","format":[1,2,3,"` + strings.Repeat("x", 500) + `",5,6,7,8,9,10],"verified":false,"items":[` +
+		strings.Repeat(`{"message":"`+strings.Repeat("y", 1000)+`","verified":false,"items":[{"message":"deep","verified":false}]},`, 40) +
+		`{"message":"last","verified":false}]}`
+	body := `{"name":"PasswordStrengthError","code":"invalid_password","policy":"` + strings.Repeat("p", 100000) +
+		`","description":{"rules":[` + strings.Repeat(rule+",", 99) + rule + `]}}`
+	e := parseError(400, http.Header{}, []byte(body), classifySignup)
+	if e.Kind != KindWeakPassword {
+		t.Fatalf("kind %v", e.Kind)
+	}
+	if len(e.Rules) != maxRules || len(e.Rules[0].Items) != maxRules || e.Rules[0].Items[0].Items != nil {
+		t.Fatalf("kept %d rules, %d items", len(e.Rules), len(e.Rules[0].Items))
+	}
+	total := 0
+	for _, r := range e.UnmetRules() {
+		total += len(r)
+	}
+	if total > maxRulesText || len(e.Error()) > 1024 || len(e.Policy) > 4*maxRuleText {
+		t.Fatalf("unmet rules %d bytes, error text %d bytes, policy %d bytes", total, len(e.Error()), len(e.Policy))
+	}
+	if got := e.Rules[0].Text(); got != "%99999999d%99999999d 1 2 %v %" {
+		t.Fatalf("widths must not be formatted: %.60q", got)
+	}
+}
+
+func TestRuleTextSubstitutes(t *testing.T) {
+	cases := []struct {
+		msg    string
+		format []any
+		want   string
+	}{
+		{"At least %d characters in length", []any{8.0}, "At least 8 characters in length"},
+		{"Contain at least %d of the following %d types of characters:", []any{3.0, 4.0}, "Contain at least 3 of the following 4 types of characters:"},
+		{"No placeholders", nil, "No placeholders"},
+		{"100%% sure, %d", []any{1.5}, "100% sure, "},
+		{"missing %d %d", []any{1.0}, "missing 1 %d"},
+		{"trailing %", []any{1.0}, "trailing %"},
+	}
+	for _, c := range cases {
+		if got := (PasswordRule{Message: c.msg, Format: c.format}).Text(); got != c.want {
+			t.Errorf("Text(%q, %v) = %q, want %q", c.msg, c.format, got, c.want)
+		}
+	}
+}

@@ -11,9 +11,6 @@ func BenchmarkVerifyCachedKey(b *testing.B) {
 	f := newFixture(b)
 	token, _ := login(b, f.srv, "ada@example.com", "openid read:profile")
 	ctx := context.Background()
-	if err := f.v.Prefetch(ctx); err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.v.Verify(ctx, token); err != nil {
@@ -27,9 +24,6 @@ func BenchmarkVerifyCachedKey(b *testing.B) {
 func BenchmarkRefuseBogusKid(b *testing.B) {
 	f := newFixture(b)
 	ctx := context.Background()
-	if err := f.v.Prefetch(ctx); err != nil {
-		b.Fatal(err)
-	}
 	token := f.srv.SignToken(map[string]any{"kid": "bogus"}, f.claims())
 	b.ReportAllocs()
 	for b.Loop() {

@@ -20,7 +20,10 @@ func Example() {
 	defer tenant.Close()
 	tenant.AddUser("ada@example.com", "Corr3ct-Horse-42")
 
-	v, err := verify.New(tenant.Issuer(), tenant.Config().Audience)
+	// The context ends the Verifier's background refresh of the keys.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v, err := verify.New(tenant.Issuer(), tenant.Config().Audience, verify.WithContext(ctx))
 	if err != nil {
 		panic(err)
 	}
@@ -49,7 +52,7 @@ func Example() {
 	}
 
 	// Verify on its own says why a token is refused.
-	_, err = v.Verify(context.Background(), token[:len(token)-4]+"AAAA")
+	_, err = v.Verify(ctx, token[:len(token)-4]+"AAAA")
 	fmt.Println(err)
 	// Output:
 	// 200 hello auth0|, scopes [read:reports]

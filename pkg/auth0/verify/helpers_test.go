@@ -2,59 +2,57 @@ package verify_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the run if any test leaves a goroutine behind, such as a
+// background refresh outliving its context.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const password = "Corr3ct-Horse-42"
 
-// clock is a settable time source shared by the verifier's claim checks and
-// its refresh interval, so tests move time instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
-	srv   *auth0test.Server
-	clock *clock
-	v     *verify.Verifier
+	srv *auth0test.Server
+	v   *verify.Verifier
 }
 
+// newFixture starts a tenant and a Verifier for it, which has fetched the
+// tenant's keys once.
 func newFixture(t testing.TB, opts ...verify.Option) *fixture {
 	t.Helper()
+	f := &fixture{srv: newTenant(t)}
+	f.v = newVerifier(t, f.srv, opts...)
+	return f
+}
+
+func newTenant(t testing.TB) *auth0test.Server {
 	srv := auth0test.NewServer(auth0test.Config{})
 	t.Cleanup(srv.Close)
-	c := newClock()
-	v, err := verify.New(srv.Issuer(), srv.Config().Audience, append([]verify.Option{verify.WithClock(c.now)}, opts...)...)
+	return srv
+}
+
+// newVerifier's background refresh ends with the test.
+func newVerifier(t testing.TB, srv *auth0test.Server, opts ...verify.Option) *verify.Verifier {
+	t.Helper()
+	v, err := verify.New(srv.Issuer(), srv.Config().Audience, append([]verify.Option{verify.WithContext(t.Context())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{srv: srv, clock: c, v: v}
+	return v
 }
 
 // login gets a real access token from the server's /oauth/token.
@@ -85,9 +83,9 @@ func login(t testing.TB, srv *auth0test.Server, email, scope string) (token, sub
 	return tok.AccessToken, sub
 }
 
-// claims are valid claims for the fixture's tenant at the fixture's time.
+// claims are valid claims for the fixture's tenant, issued now.
 func (f *fixture) claims() map[string]any {
-	now := f.clock.now().Unix()
+	now := time.Now().Unix()
 	return map[string]any{
 		"iss": f.srv.Issuer(), "sub": "auth0|65f1c0ffee0123456789abcd", "aud": f.srv.Config().Audience,
 		"iat": now, "exp": now + 3600, "scope": "read:profile write:profile",
@@ -155,4 +153,26 @@ func headerOf(t testing.TB, token string) map[string]any {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// jwksOf is a JWKS holding pub as an RS256 signing key named kid.
+func jwksOf(t testing.TB, pub *rsa.PublicKey, kid string) string {
+	t.Helper()
+	key := map[string]string{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+		"n": b64(pub.N.Bytes()), "e": b64(big.NewInt(int64(pub.E)).Bytes())}
+	data, err := json.Marshal(map[string]any{"keys": []any{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// weakKey is an RSA key below the 2048 bits the verifier requires.
+func weakKey(t testing.TB) *rsa.PublicKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &k.PublicKey
 }

@@ -84,7 +84,7 @@ func (v *Verifier) refusal(err error) (int, map[string]string, []byte) {
 		return http.StatusUnauthorized, headers, noTokenBody
 	case errors.As(err, &e) && e.Reason == ReasonJWKSUnavailable:
 		// No fetch is attempted sooner than the refresh interval.
-		headers["Retry-After"] = strconv.Itoa(max(1, int(v.keys.interval.Seconds()+0.5)))
+		headers["Retry-After"] = strconv.Itoa(max(1, int(v.interval.Seconds()+0.5)))
 		return http.StatusServiceUnavailable, headers, unavailableBody
 	case errors.As(err, &e):
 		headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="` + e.Description + `"`

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/keyfunc/v3"
 	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
 )
 
 // Defaults of the options.
@@ -16,8 +18,8 @@ const (
 	DefaultRefreshInterval = 30 * time.Second
 	DefaultLeeway          = 30 * time.Second
 	DefaultFetchTimeout    = 5 * time.Second
-	// DefaultKeyMaxAge is how long fetched keys are used before a background
-	// refetch, so a key the tenant revoked stops verifying.
+	// DefaultKeyMaxAge is how often the keys are fetched again in the
+	// background, so a key the tenant revoked stops verifying.
 	DefaultKeyMaxAge = time.Hour
 )
 
@@ -57,13 +59,17 @@ type Verifier struct {
 	issuer   string
 	audience string
 	parser   *jwt.Parser
-	keys     *keyCache
+	keys     keyfunc.Keyfunc
+	store    *keyStore
+	limiter  *rate.Limiter // spaces the fetches unknown kids cause
+	interval time.Duration
 }
 
 // Option changes a Verifier's defaults.
 type Option func(*settings)
 
 type settings struct {
+	ctx      context.Context
 	client   *http.Client
 	interval time.Duration
 	leeway   time.Duration
@@ -72,31 +78,39 @@ type settings struct {
 	now      func() time.Time
 }
 
+// WithContext bounds New's first fetch and the background refresh by ctx:
+// once ctx is done the refresh goroutine ends. Without it the refresh lives
+// as long as the process.
+func WithContext(ctx context.Context) Option { return func(s *settings) { s.ctx = ctx } }
+
 // WithHTTPClient fetches the JWKS with hc instead of a client bounded by
 // DefaultFetchTimeout.
 func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.client = hc } }
 
-// WithRefreshInterval sets the least time between two JWKS fetches; a token
-// with an unknown kid triggers a fetch only when the last one is older.
+// WithRefreshInterval sets the least time between two JWKS fetches caused
+// by tokens with an unknown kid; one that finds the last such fetch more
+// recent is refused without a fetch.
 func WithRefreshInterval(d time.Duration) Option { return func(s *settings) { s.interval = d } }
 
 // WithLeeway sets the clock skew tolerated on exp, nbf and iat.
 func WithLeeway(d time.Duration) Option { return func(s *settings) { s.leeway = d } }
 
-// WithFetchTimeout bounds one JWKS fetch.
+// WithFetchTimeout bounds one JWKS fetch; 0 or less keeps the default.
 func WithFetchTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
 
-// WithKeyMaxAge sets how long fetched keys are trusted before a background
-// refetch; 0 or less keeps them until an unknown kid shows up.
+// WithKeyMaxAge sets how often the keys are fetched again in the
+// background; 0 or less starts no background refresh, and the keys then
+// change only when an unknown kid shows up.
 func WithKeyMaxAge(d time.Duration) Option { return func(s *settings) { s.maxAge = d } }
 
-// WithClock replaces time.Now, for the token's time claims and the refresh
-// interval alike.
+// WithClock replaces time.Now for the checks of exp, nbf and iat.
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
 
 // New returns a Verifier for tokens issued by issuer (the tenant origin, as
 // "https://TENANT.auth0.com" or with the trailing slash Auth0 puts in iss)
-// for audience. It does not contact Auth0; see Prefetch.
+// for audience. It fetches the tenant's JWKS, waiting at most the fetch
+// timeout; a failure is not fatal: Verify answers jwks_unavailable until a
+// fetch succeeds, the next one allowed a refresh interval later.
 func New(issuer, audience string, opts ...Option) (*Verifier, error) {
 	base, err := auth0.ParseIssuer(issuer)
 	if err != nil {
@@ -106,6 +120,7 @@ func New(issuer, audience string, opts ...Option) (*Verifier, error) {
 		return nil, errors.New("verify: audience: not set")
 	}
 	s := settings{
+		ctx:      context.Background(),
 		interval: DefaultRefreshInterval,
 		leeway:   DefaultLeeway,
 		timeout:  DefaultFetchTimeout,
@@ -115,16 +130,18 @@ func New(issuer, audience string, opts ...Option) (*Verifier, error) {
 	for _, o := range opts {
 		o(&s)
 	}
+	if s.timeout <= 0 {
+		// It also bounds a token's wait for an unknown-kid fetch.
+		s.timeout = DefaultFetchTimeout
+	}
 	if s.client == nil {
 		s.client = auth0.NewHTTPClient()
 		s.client.Timeout = s.timeout
 	}
 	cfg := auth0.Config{BaseURL: base}
-	v := &Verifier{
-		issuer:   cfg.Issuer(),
-		audience: audience,
-		keys: &keyCache{url: cfg.JWKSURL(), client: s.client, timeout: s.timeout,
-			interval: s.interval, maxAge: s.maxAge, now: s.now},
+	v := &Verifier{issuer: cfg.Issuer(), audience: audience, interval: s.interval}
+	if v.keys, v.store, v.limiter, err = newKeys(s.ctx, cfg.JWKSURL(), &s); err != nil {
+		return nil, errors.New("verify: " + err.Error())
 	}
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{"RS256"}),
@@ -144,14 +161,9 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // Audience is the API identifier tokens must be meant for.
 func (v *Verifier) Audience() string { return v.audience }
 
-// Prefetch loads the signing keys unless they are already cached, so the
-// first request does not pay for the fetch. A failure is not fatal: Verify
-// tries again once the refresh interval has passed.
-func (v *Verifier) Prefetch(ctx context.Context) error { return v.keys.prefetch(ctx) }
-
 // Verify checks token (the compact JWT, without "Bearer ") and returns its
-// claims, or an *Error saying why it is refused. ctx bounds only the wait
-// for a JWKS fetch.
+// claims, or an *Error saying why it is refused. ctx bounds only the JWKS
+// fetch an unknown kid may cause (which the fetch timeout bounds too).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if token == "" || len(token) > MaxTokenBytes {
 		return nil, reject(ReasonMalformed, nil)
@@ -167,11 +179,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 			// RFC 7515 4.1.11: extensions we do not implement must fail.
 			return nil, reject(ReasonMalformed, nil)
 		}
-		kid, _ := t.Header["kid"].(string)
-		if kid == "" {
+		if kid, _ := t.Header["kid"].(string); kid == "" {
+			// keyfunc would try every key; Auth0 always names one.
 			return nil, reject(ReasonUnknownKID, nil)
 		}
-		return v.keys.get(ctx, kid)
+		key, err := v.keys.KeyfuncCtx(ctx)(t)
+		if err != nil {
+			return nil, v.keyError(ctx, err)
+		}
+		return key, nil
 	})
 	if err != nil {
 		return nil, classify(tok, raw, err)
@@ -181,6 +197,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, reject(ReasonMissingSubject, nil)
 	}
 	return claimsOf(sub, v.issuer, raw), nil
+}
+
+// keyError says why no key was found: the kid is unknown to a JWKS read
+// lately, or the keys could not be read (the last fetch failed, or the
+// caller gave up waiting for one).
+func (v *Verifier) keyError(ctx context.Context, err error) *Error {
+	if cause := v.store.unavailable(); cause != nil {
+		return reject(ReasonJWKSUnavailable, cause)
+	}
+	if ctx.Err() != nil {
+		return reject(ReasonJWKSUnavailable, ctx.Err())
+	}
+	return reject(ReasonUnknownKID, nil)
 }
 
 // classify turns the parser's error into one stable reason. The checks
@@ -205,12 +234,12 @@ func classify(tok *jwt.Token, raw jwt.MapClaims, err error) *Error {
 	// Claims errors come joined; the first that applies names the reason.
 	// Identity (who issued it, for whom) goes before time.
 	switch {
-	case errors.Is(err, jwt.ErrInvalidType):
-		return reject(ReasonMalformed, nil)
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer) || isMissing(raw, "iss"):
 		return reject(ReasonWrongIssuer, nil)
-	case errors.Is(err, jwt.ErrTokenInvalidAudience) || isMissing(raw, "aud"):
+	case errors.Is(err, jwt.ErrTokenInvalidAudience) || noAudience(raw):
 		return reject(ReasonWrongAudience, nil)
+	case errors.Is(err, jwt.ErrInvalidType):
+		return reject(ReasonMalformed, nil)
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return reject(ReasonExpired, nil)
 	case errors.Is(err, jwt.ErrTokenNotValidYet) || errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
@@ -222,16 +251,26 @@ func classify(tok *jwt.Token, raw jwt.MapClaims, err error) *Error {
 }
 
 func isMissing(raw jwt.MapClaims, name string) bool {
-	switch v := raw[name].(type) {
-	case nil:
-		return true
+	v, ok := raw[name]
+	return !ok || v == nil || v == ""
+}
+
+// noAudience reports an aud that names no audience: absent, "", [] or [""]
+// (the parser's "required claim missing"), or neither a string nor an array
+// of strings, such as an object (which the parser also reads as absent).
+func noAudience(raw jwt.MapClaims) bool {
+	switch v := raw["aud"].(type) {
 	case string:
 		return v == ""
 	case []any:
-		// The parser treats [""] like no audience at all.
+		for _, a := range v {
+			if _, ok := a.(string); !ok {
+				return true
+			}
+		}
 		return len(v) == 0 || (len(v) == 1 && v[0] == "")
 	}
-	return false
+	return true
 }
 
 func claimsOf(sub, issuer string, raw jwt.MapClaims) *Claims {

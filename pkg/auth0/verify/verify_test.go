@@ -16,6 +16,7 @@ import (
 
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
+	"go.uber.org/goleak"
 )
 
 func TestVerifyAcceptsARealAuth0Token(t *testing.T) {
@@ -74,7 +75,7 @@ func TestNewNormalisesTheIssuer(t *testing.T) {
 	defer srv.Close()
 	token, _ := login(t, srv, "ada@example.com", "")
 	for _, issuer := range []string{srv.URL, srv.URL + "/", " " + srv.URL + "/ "} {
-		v, err := verify.New(issuer, srv.Config().Audience)
+		v, err := verify.New(issuer, srv.Config().Audience, verify.WithContext(t.Context()))
 		if err != nil {
 			t.Fatalf("New(%q): %v", issuer, err)
 		}
@@ -104,7 +105,7 @@ func TestNewRefusesBadSettings(t *testing.T) {
 // tenant really signed (SignToken) unless the case is about the signature.
 func TestVerifyRefuses(t *testing.T) {
 	f := newFixture(t)
-	now := f.clock.now().Unix()
+	now := time.Now().Unix()
 	with := func(changes map[string]any) string {
 		c := f.claims()
 		for k, v := range changes {
@@ -131,6 +132,9 @@ func TestVerifyRefuses(t *testing.T) {
 		{"audience array without ours", with(map[string]any{"aud": []string{"https://a", "https://b"}}), verify.ReasonWrongAudience},
 		{"no audience", with(map[string]any{"aud": nil}), verify.ReasonWrongAudience},
 		{"empty audience array", with(map[string]any{"aud": []string{""}}), verify.ReasonWrongAudience},
+		{"audience object", with(map[string]any{"aud": map[string]any{"aud": f.srv.Config().Audience}}), verify.ReasonWrongAudience},
+		{"audience number", with(map[string]any{"aud": 42}), verify.ReasonWrongAudience},
+		{"audience array with a number", with(map[string]any{"aud": []any{f.srv.Config().Audience, 42}}), verify.ReasonWrongAudience},
 		{"exp zero", with(map[string]any{"exp": 0}), verify.ReasonMissingExpiry},
 		{"crit header", f.srv.SignToken(map[string]any{"crit": []string{"exp-ext"}, "exp-ext": 1}, f.claims()), verify.ReasonMalformed},
 		{"no subject", with(map[string]any{"sub": nil}), verify.ReasonMissingSubject},
@@ -154,8 +158,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{"alg PS256", f.srv.SignToken(map[string]any{"alg": "PS256"}, f.claims()), verify.ReasonUnsupportedAlg},
 		{"alg unknown", f.srv.SignToken(map[string]any{"alg": "XX999"}, f.claims()), verify.ReasonUnsupportedAlg},
 	}
-	// The key is fetched once here; the unknown-kid cases then hit the
-	// refresh interval instead of the server.
+	// New fetched the key; the unknown-kid cases then hit the refresh
+	// interval instead of the server.
 	if _, err := f.v.Verify(context.Background(), with(nil)); err != nil {
 		t.Fatalf("the unchanged claims must verify: %v", err)
 	}
@@ -166,7 +170,7 @@ func TestVerifyRefuses(t *testing.T) {
 
 func TestVerifyAcceptsWithinLeeway(t *testing.T) {
 	f := newFixture(t, verify.WithLeeway(30*time.Second))
-	now := f.clock.now().Unix()
+	now := time.Now().Unix()
 	c := f.claims()
 	c["exp"], c["nbf"], c["iat"] = now-10, now+10, now+10
 	if _, err := f.v.Verify(context.Background(), f.srv.SignToken(nil, c)); err != nil {
@@ -239,13 +243,13 @@ func TestVerifyPicksUpARotatedKey(t *testing.T) {
 		t.Fatalf("new token kid %v, want %v", kid, newKid)
 	}
 
-	// The keys were fetched a moment ago: no refetch within the interval.
+	// New fetched the keys a moment ago: no refetch within the interval.
 	wantReason(t, f.v, fresh, verify.ReasonUnknownKID)
 	if n := jwksFetches(f.srv); n != 1 {
 		t.Fatalf("%d JWKS fetches, want 1", n)
 	}
 
-	f.clock.advance(verify.DefaultRefreshInterval)
+	verify.ElapseRefreshInterval(f.v)
 	c, err := f.v.Verify(context.Background(), fresh)
 	if err != nil {
 		t.Fatalf("after the interval the new kid must be fetched: %v", err)
@@ -265,16 +269,19 @@ func TestVerifyPicksUpARotatedKey(t *testing.T) {
 	}
 }
 
-// TestBogusKidFloodFetchesOncePerInterval sends many concurrent tokens with
-// made-up kids: the first wave shares one fetch, later waves within the
-// interval cause none, and the next interval allows exactly one more.
+// TestBogusKidFloodFetchesOncePerInterval sends waves of concurrent tokens
+// with made-up kids: within an interval of the last fetch they cause none,
+// and once an interval has passed a whole wave causes exactly one.
 func TestBogusKidFloodFetchesOncePerInterval(t *testing.T) {
 	f := newFixture(t)
 	flood := func(wave int) {
+		tokens := make([]string, 200)
+		for i := range tokens {
+			tokens[i] = f.srv.SignToken(map[string]any{"kid": fmt.Sprintf("bogus-%d-%d", wave, i)}, f.claims())
+		}
 		var wg sync.WaitGroup
-		for i := range 200 {
+		for _, tok := range tokens {
 			wg.Go(func() {
-				tok := f.srv.SignToken(map[string]any{"kid": fmt.Sprintf("bogus-%d-%d", wave, i)}, f.claims())
 				if _, err := f.v.Verify(context.Background(), tok); reasonOf(err) != verify.ReasonUnknownKID {
 					t.Errorf("wave %d: %v, want unknown_kid", wave, err)
 				}
@@ -284,17 +291,16 @@ func TestBogusKidFloodFetchesOncePerInterval(t *testing.T) {
 	}
 	flood(1)
 	if n := jwksFetches(f.srv); n != 1 {
-		t.Fatalf("first wave: %d JWKS fetches, want 1 shared fetch", n)
+		t.Fatalf("within the interval of New's fetch: %d JWKS fetches, want still 1", n)
 	}
-	f.clock.advance(verify.DefaultRefreshInterval - time.Second)
+	verify.ElapseRefreshInterval(f.v)
 	flood(2)
-	if n := jwksFetches(f.srv); n != 1 {
-		t.Fatalf("within the interval: %d JWKS fetches, want still 1", n)
-	}
-	f.clock.advance(time.Second)
-	flood(3)
 	if n := jwksFetches(f.srv); n != 2 {
 		t.Fatalf("next interval: %d JWKS fetches, want 2", n)
+	}
+	flood(3)
+	if n := jwksFetches(f.srv); n != 2 {
+		t.Fatalf("within that interval: %d JWKS fetches, want still 2", n)
 	}
 	// Genuine tokens are unaffected by the flood.
 	if _, err := f.v.Verify(context.Background(), f.srv.SignToken(nil, f.claims())); err != nil {
@@ -303,8 +309,9 @@ func TestBogusKidFloodFetchesOncePerInterval(t *testing.T) {
 }
 
 func TestJWKSUnavailable(t *testing.T) {
-	f := newFixture(t)
-	f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	srv := newTenant(t)
+	srv.Fault("/.well-known/jwks.json", auth0test.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	f := &fixture{srv: srv, v: newVerifier(t, srv)}
 	token := f.srv.SignToken(nil, f.claims())
 	wantReason(t, f.v, token, verify.ReasonJWKSUnavailable)
 	// Within the interval the failure is remembered, not retried.
@@ -312,70 +319,114 @@ func TestJWKSUnavailable(t *testing.T) {
 	if n := jwksFetches(f.srv); n != 1 {
 		t.Fatalf("%d fetches, want 1", n)
 	}
-	f.clock.advance(verify.DefaultRefreshInterval)
+	verify.ElapseRefreshInterval(f.v)
 	if _, err := f.v.Verify(context.Background(), token); err != nil {
 		t.Fatalf("after the interval: %v", err)
 	}
 }
 
+// TestJWKSFailuresKeepTheCachedKeys: a fetch whose answer holds no usable
+// key fails, and the keys fetched before still verify.
 func TestJWKSFailuresKeepTheCachedKeys(t *testing.T) {
 	f := newFixture(t)
 	token := f.srv.SignToken(nil, f.claims())
-	if err := f.v.Prefetch(context.Background()); err != nil {
-		t.Fatal(err)
+	bodies := map[string]string{
+		"no keys":         `{"keys":[]}`,
+		"not JSON":        `<html>`,
+		"bad key":         `{"keys":[{"kty":"RSA","kid":"junk","n":"!!","e":"AQAB"}]}`,
+		"only a weak key": jwksOf(t, weakKey(t), "weak"),
+		"oversized":       `{"keys":[],"pad":"` + strings.Repeat("x", 300<<10) + `"}`,
 	}
-	f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Body: `{"keys":[]}`, Status: http.StatusOK})
-	f.clock.advance(verify.DefaultRefreshInterval)
-	// An unknown kid triggers a fetch that yields nothing usable...
-	wantReason(t, f.v, f.srv.SignToken(map[string]any{"kid": "other"}, f.claims()), verify.ReasonJWKSUnavailable)
-	// ...and the keys fetched before still verify.
-	if _, err := f.v.Verify(context.Background(), token); err != nil {
-		t.Fatal(err)
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Body: body, Status: http.StatusOK})
+			verify.ElapseRefreshInterval(f.v)
+			wantReason(t, f.v, f.srv.SignToken(map[string]any{"kid": "other"}, f.claims()), verify.ReasonJWKSUnavailable)
+			if _, err := f.v.Verify(context.Background(), token); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
 func TestVerifyGivesUpWaitingWithTheContext(t *testing.T) {
 	f := newFixture(t, verify.WithFetchTimeout(5*time.Second))
 	f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Hang: true})
+	verify.ElapseRefreshInterval(f.v)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := f.v.Verify(ctx, f.srv.SignToken(nil, f.claims()))
+	_, err := f.v.Verify(ctx, f.srv.SignToken(map[string]any{"kid": "other"}, f.claims()))
 	if reasonOf(err) != verify.ReasonJWKSUnavailable || time.Since(start) > 2*time.Second {
 		t.Fatalf("%v after %v", err, time.Since(start))
 	}
 }
 
 func TestFetchIsBoundedByItsTimeout(t *testing.T) {
-	f := newFixture(t, verify.WithFetchTimeout(100*time.Millisecond))
-	f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Hang: true})
+	srv := newTenant(t)
+	srv.Fault("/.well-known/jwks.json", auth0test.Fault{Hang: true})
 	start := time.Now()
-	err := f.v.Prefetch(context.Background())
-	if err == nil || time.Since(start) > 2*time.Second {
-		t.Fatalf("%v after %v", err, time.Since(start))
+	v := newVerifier(t, srv, verify.WithFetchTimeout(100*time.Millisecond))
+	if time.Since(start) > 2*time.Second {
+		t.Fatalf("New took %v", time.Since(start))
 	}
+	f := &fixture{srv: srv, v: v}
+	wantReason(t, v, srv.SignToken(nil, f.claims()), verify.ReasonJWKSUnavailable)
 }
 
-func TestOldKeysAreRefetchedInTheBackground(t *testing.T) {
-	f := newFixture(t, verify.WithKeyMaxAge(time.Minute))
+// TestKeysAreRefetchedInTheBackground: a key the tenant stops publishing
+// stops verifying once the background refresh has run, with no request
+// asking for it.
+func TestKeysAreRefetchedInTheBackground(t *testing.T) {
+	f := newFixture(t, verify.WithKeyMaxAge(20*time.Millisecond))
 	token := f.srv.SignToken(nil, f.claims())
 	if _, err := f.v.Verify(context.Background(), token); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(2 * time.Minute)
-	// Served from the cache at once; the refetch runs behind it.
-	c := f.claims()
-	token = f.srv.SignToken(nil, c)
-	if _, err := f.v.Verify(context.Background(), token); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for jwksFetches(f.srv) < 2 {
+	// The same key under another kid: the token's kid is revoked.
+	f.srv.Fault("/.well-known/jwks.json", auth0test.Fault{Status: http.StatusOK, Body: jwksOf(t, f.srv.PublicKey(), "renamed")})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := f.v.Verify(context.Background(), token)
+		if reasonOf(err) == verify.ReasonUnknownKID {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("no background refetch of old keys")
+			t.Fatalf("the revoked kid still verifies (%v) after %d fetches", err, jwksFetches(f.srv))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	renamed := f.srv.SignToken(map[string]any{"kid": "renamed"}, f.claims())
+	if _, err := f.v.Verify(context.Background(), renamed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCancelStopsTheBackgroundRefresh: the refresh goroutine ends with the
+// Verifier's context.
+func TestCancelStopsTheBackgroundRefresh(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv := auth0test.NewServer(auth0test.Config{})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	v, err := verify.New(srv.Issuer(), srv.Config().Audience, verify.WithContext(ctx), verify.WithKeyMaxAge(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: srv, v: v}
+	if _, err := v.Verify(context.Background(), srv.SignToken(nil, f.claims())); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+}
+
+func TestWithClockDecidesTheTimeClaims(t *testing.T) {
+	f := newFixture(t)
+	token := f.srv.SignToken(nil, f.claims())
+	later := newVerifier(t, f.srv, verify.WithClock(func() time.Time { return time.Now().Add(2 * time.Hour) }))
+	wantReason(t, later, token, verify.ReasonExpired)
+	earlier := newVerifier(t, f.srv, verify.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	wantReason(t, earlier, token, verify.ReasonNotYetValid)
 }
 
 func TestErrorsSayNothingOfTheToken(t *testing.T) {
