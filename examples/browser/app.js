@@ -120,7 +120,7 @@ function render() {
   if (state !== 'signed-in') return;
   const exp = client.accessExpiresAt;
   $('access-info').textContent = exp
-    ? `in memory, expires at ${exp.toLocaleTimeString()}`
+    ? `in memory, expires ${exp.toLocaleString()}`
     : 'none yet: the next call gets one with the refresh token';
   $('refresh-info').textContent = !client.hasRefreshToken
     ? 'none: the API gave no refresh token (the tenant must allow offline_access); sign in again when the access token expires'
