@@ -168,10 +168,13 @@ export class AuthClient {
   // Sign out: revoke the refresh token, so nobody can use it again, and
   // forget both tokens. An access token cannot be revoked: whoever holds it
   // can use it until it expires, which is why its lifetime should be short.
+  // Returns whether there was a refresh token to revoke.
   async signOut() {
     const token = this.#refresh;
     this.forget(); // signed out here whatever the API answers
-    if (token !== null) await this.#call('POST', '/logout', { json: { refresh_token: token } });
+    if (token === null) return false;
+    await this.#call('POST', '/logout', { json: { refresh_token: token } });
+    return true;
   }
 
   // Drop every token from memory and sessionStorage.

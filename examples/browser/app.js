@@ -167,7 +167,17 @@ async function signIn() {
 // The MFA step: a user without a factor enrolls an authenticator app; a
 // user with one types its code. A recovery code works in both cases.
 async function startMFA() {
-  const list = await client.mfaAuthenticators(mfaToken);
+  let list;
+  try {
+    list = await client.mfaAuthenticators(mfaToken);
+  } catch (e) {
+    // Without the list, offer both ways; an unusable mfa_token means
+    // signing in again.
+    $('mfa-enroll-step').hidden = false;
+    $('mfa-code-step').hidden = false;
+    if (e instanceof ApiError && e.code === 'mfa_token_invalid') mfaToken = null;
+    throw e;
+  }
   const enrolled = list.some((a) => a.type === 'otp' && a.active);
   $('mfa-enroll-step').hidden = enrolled;
   $('mfa-enrollment').hidden = true;
@@ -182,7 +192,9 @@ async function mfaEnroll() {
   const e = await client.mfaEnrollOTP(mfaToken);
   const uri = $('mfa-uri');
   uri.textContent = e.barcode_uri;
-  uri.href = e.barcode_uri; // opens the authenticator app on a phone
+  // A link opens the authenticator app on a phone; only an otpauth: URI
+  // becomes one (never let an answer put a javascript: URL in the page).
+  if (e.barcode_uri.startsWith('otpauth://')) uri.href = e.barcode_uri;
   $('mfa-secret').textContent = e.secret;
   const codes = $('mfa-recovery-codes');
   codes.replaceChildren(...(e.recovery_codes ?? []).map((c) => {
@@ -251,8 +263,10 @@ async function signOut() {
   $('me-out').textContent = '';
   $('me-user').textContent = '';
   $('new-recovery-box').hidden = true;
-  await api().signOut();
-  notice('Signed out: the refresh token is revoked. An access token already issued stays valid until it expires.');
+  const revoked = await api().signOut();
+  notice(revoked
+    ? 'Signed out: the refresh token is revoked. An access token already issued stays valid until it expires.'
+    : 'Signed out: this page forgot its access token, which stays valid until it expires.');
 }
 
 async function passwordReset() {
