@@ -16,7 +16,7 @@ DIST := dist
 GO_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) go build -trimpath -buildvcs=false \
 	-tags lambda.norpc -ldflags "-s -w -buildid="
 
-.PHONY: help build-SignupFunction build-TokenFunction build-MeFunction build test lint dev invoke deploy clean
+.PHONY: help build-SignupFunction build-TokenFunction build-MeFunction build-AccountFunction build test lint dev invoke deploy clean
 .PHONY: bench bench-bin bench-build bench-size bench-coldstart bench-network bench-warm
 
 help: ## list the targets
@@ -31,10 +31,14 @@ build-TokenFunction: ## (sam build) bootstrap for POST /token into ARTIFACTS_DIR
 build-MeFunction: ## (sam build) bootstrap for GET /me into ARTIFACTS_DIR
 	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/me
 
+build-AccountFunction: ## (sam build) bootstrap for DELETE /me and POST /me/verification-email into ARTIFACTS_DIR
+	$(GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/account
+
 build: ## every bootstrap into dist/<fn>/ (GOARCH=amd64 to override)
 	$(MAKE) build-SignupFunction ARTIFACTS_DIR=$(DIST)/signup
 	$(MAKE) build-TokenFunction ARTIFACTS_DIR=$(DIST)/token
 	$(MAKE) build-MeFunction ARTIFACTS_DIR=$(DIST)/me
+	$(MAKE) build-AccountFunction ARTIFACTS_DIR=$(DIST)/account
 
 test: ## all tests, with the race detector (starts moto_server itself)
 	go test -race -count=1 ./...
@@ -46,13 +50,13 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 	cfn-lint template.yaml
 	openapi-spec-validator api/openapi.yaml
 
-dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set)
-	PORT=$(PORT) go run ./cmd/dev
+dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
+	PORT=$(PORT) MFA=$(MFA) go run ./cmd/dev
 
 HOST_GOARCH := $(shell go env GOARCH)
-FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(error FN must be signup, token or me))))
+FUNCTION = $(if $(filter token,$(FN)),TokenFunction,$(if $(filter signup,$(FN)),SignupFunction,$(if $(filter me,$(FN)),MeFunction,$(if $(filter account,$(FN)),AccountFunction,$(error FN must be signup, token, me or account)))))
 
-invoke: ## run the real bootstrap once with EVENT under AWS's Runtime Interface Emulator, against emulated Auth0 + Secrets Manager (FN=signup|token|me)
+invoke: ## run the real bootstrap once with EVENT under AWS's Runtime Interface Emulator, against emulated Auth0 + Secrets Manager (FN=signup|token|me|account)
 	@$(MAKE) --no-print-directory build-$(FUNCTION) ARTIFACTS_DIR=$(DIST)/host/$(FN) GOARCH=$(HOST_GOARCH)
 	GOARCH=$(HOST_GOARCH) go run ./cmd/dev -invoke -function $(FUNCTION) -bootstrap $(DIST)/host/$(FN)/bootstrap -event $(EVENT) -env-file env.json
 

@@ -18,10 +18,13 @@ import (
 )
 
 // The sample events sign up and log in this user; it is created up front
-// for every function but signup, whose sample event creates it.
+// for every function but signup, whose sample event creates it. The events
+// of the authorizer's routes name it by sampleSub, which becomes the id the
+// emulator gave it.
 const (
 	sampleEmail    = "jane.doe@example.com"
 	samplePassword = "Correct-Horse-42"
+	sampleSub      = "auth0|65f1c0ffee0123456789abcd"
 )
 
 // invokeMain is `dev -invoke` (make invoke): the built bootstrap runs once
@@ -30,7 +33,7 @@ const (
 // client secret. The answer goes to stdout, the logs to stderr.
 func invokeMain(args []string) int {
 	fs := flag.NewFlagSet("dev -invoke", flag.ContinueOnError)
-	function := fs.String("function", "", "the function's logical ID: SignupFunction, TokenFunction or MeFunction")
+	function := fs.String("function", "", "the function's logical ID: SignupFunction, TokenFunction, MeFunction or AccountFunction")
 	bootstrap := fs.String("bootstrap", "", "the function's built bootstrap")
 	event := fs.String("event", "", "JSON event file")
 	envFile := fs.String("env-file", "env.json", "variables per function, as for sam local invoke --env-vars")
@@ -63,7 +66,7 @@ func invoke(ctx context.Context, function, bootstrap, eventFile, envFile string,
 	a0 := auth0test.NewServer(auth0test.Config{})
 	defer a0.Close()
 	if function != "SignupFunction" {
-		a0.AddUser(sampleEmail, samplePassword)
+		event = bytes.ReplaceAll(event, []byte(sampleSub), []byte(a0.AddUser(sampleEmail, samplePassword)))
 	}
 	moto, stopMoto, err := mototest.Launch()
 	if err != nil {
@@ -71,9 +74,13 @@ func invoke(ctx context.Context, function, bootstrap, eventFile, envFile string,
 	}
 	defer stopMoto()
 	c := a0.Config()
-	var secret struct{ ARN string }
+	var secret, mgmtSecret struct{ ARN string }
 	if err := moto.Call("CreateSecret", map[string]any{"Name": "auth0-client-secret",
 		"SecretString": `{"client_secret":"` + c.ClientSecret + `"}`}, &secret); err != nil {
+		return err
+	}
+	if err := moto.Call("CreateSecret", map[string]any{"Name": "auth0-management-credentials",
+		"SecretString": `{"client_id":"` + c.M2M.ID + `","client_secret":"` + c.M2M.Secret + `"}`}, &mgmtSecret); err != nil {
 		return err
 	}
 	// The emulators stand in for the tenant and Secrets Manager that
@@ -81,7 +88,8 @@ func invoke(ctx context.Context, function, bootstrap, eventFile, envFile string,
 	// (here, dummy) credentials.
 	for k, v := range map[string]string{"AUTH0_TOKEN_ISSUER": a0.URL, "AUTH0_CLIENT_ID": c.ClientID,
 		"AUTH0_TOKEN_AUDIENCE": c.Audience, "AUTH0_CONNECTION": c.Connection,
-		"AUTH0_CLIENT_SECRET_ARN": secret.ARN, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto.Endpoint} {
+		"AUTH0_CLIENT_SECRET_ARN": secret.ARN, "AUTH0_MANAGEMENT_SECRET_ARN": mgmtSecret.ARN,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": moto.Endpoint} {
 		if _, ok := vars[k]; ok {
 			vars[k] = v
 		}

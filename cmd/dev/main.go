@@ -1,7 +1,13 @@
 // Command dev serves the HTTP API on 127.0.0.1 for local use (`make dev`).
-// It feeds the real handlers the events API Gateway would send. With no
-// AUTH0_TOKEN_ISSUER in the environment it starts the embedded Auth0
-// emulator, so signup and token work with no account and no cloud.
+// It feeds the functions' own routers the events API Gateway would send,
+// and does what API Gateway does before a function runs: CORS (the list in
+// CORS_ORIGINS, default DefaultCorsOrigins) and the JWT authorizer of /me.
+// With no AUTH0_TOKEN_ISSUER in the environment it starts the embedded
+// Auth0 emulator, so every route works with no account and no cloud; the
+// emails and SMS the emulator "sends" are printed as log lines. MFA=required
+// (make dev MFA=required) makes the emulator ask every login for a second
+// factor; MFA_ENROLLMENT=disabled turns POST /mfa/enroll off, as the stack
+// parameter MfaEnrollment does.
 package main
 
 import (
@@ -13,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,28 +45,48 @@ func run() error {
 	defer stop()
 	logger := api.NewLogger(os.Stdout)
 
-	cfg, secrets, cleanup, err := auth0Setup(ctx)
+	mfaRequired, err := devMFA(os.Getenv)
+	if err != nil {
+		return err
+	}
+	enroll, err := api.MFAEnrollmentEnabled(os.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg, secrets, cleanup, err := auth0Setup(ctx, logger, mfaRequired)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if os.Getenv(auth0.EnvScope) == "" {
+		cfg.Scope = devScope
+	}
 
 	// No API Gateway authorizer runs locally: /me checks tokens itself.
 	verifier, err := verify.New(cfg.BaseURL, cfg.Audience)
 	if err != nil {
 		return err
 	}
-	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger)
+	origins := envOr("CORS_ORIGINS", DefaultCorsOrigins)
+	mux := newMux(auth0.NewClient(cfg, nil), secrets, verifier, logger, api.MFAEnrollment(enroll))
+	if err := addAccountRoutes(ctx, mux, cfg, secrets, verifier, logger); err != nil {
+		return err
+	}
+	handler := parseOrigins(origins).wrap(mux)
 
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "\nAPI on http://%s  (POST /signup, POST /token, GET /me); Ctrl-C stops it\n\n", ln.Addr())
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	fmt.Fprintf(os.Stderr, "\nAPI on http://%s (POST /signup, /token, /logout, /password/reset, /mfa/enroll, /mfa/challenge; GET /me, /mfa/authenticators; DELETE /me; POST /me/verification-email); Ctrl-C stops it\n", ln.Addr())
+	if mfaRequired {
+		fmt.Fprintf(os.Stderr, "MFA=required: every password login answers 403 mfa_required with an mfa_token (README, Multi-factor login)\n")
+	}
+	fmt.Fprintf(os.Stderr, "CORS origins (CORS_ORIGINS): %s\n\n", origins)
 	fmt.Fprintf(os.Stderr, "  curl -s http://%s/signup -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n", ln.Addr())
-	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token  -H 'content-type: application/json' -d '{\"email\":\"jane@example.com\",\"password\":\"Correct-Horse-42\"}'\n\n", ln.Addr())
+	fmt.Fprintf(os.Stderr, "  curl -s http://%s/token -d 'grant_type=password&username=jane@example.com&password=Correct-Horse-42'\n\n", ln.Addr())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -82,12 +109,27 @@ func run() error {
 	return nil
 }
 
-// newMux routes like the stack's HTTP API: each route to its handler, and
-// API Gateway's own 404 for anything else.
-func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger) *http.ServeMux {
+// devScope asks for a refresh token too, so refresh and logout work out of
+// the box; AUTH0_SCOPE overrides it.
+const devScope = "openid offline_access"
+
+// newHandler is the whole local API: API Gateway's CORS for origins (a
+// comma-separated list) in front of the routes.
+func newHandler(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, origins string, opts ...api.TokenOption) http.Handler {
+	return parseOrigins(origins).wrap(newMux(client, secrets, verifier, logger, opts...))
+}
+
+// newMux routes like the stack's HTTP API: each route to its function's
+// router, as template.yaml does (ANY /path), and API Gateway's own 404 for
+// anything else.
+func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Verifier, logger *slog.Logger, opts ...api.TokenOption) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/signup", route("ANY /signup", api.NewSignupHandler(client, logger)))
-	mux.Handle("/token", route("ANY /token", api.NewTokenHandler(client, secrets, logger)))
+	signup := api.NewSignupFunction(client, logger)
+	token := api.NewTokenFunction(client, secrets, logger, opts...)
+	for path, fn := range map[string]api.Handler{"/signup": signup, "/password/reset": signup, "/token": token, "/logout": token,
+		"/mfa/authenticators": token, "/mfa/enroll": token, "/mfa/challenge": token} {
+		mux.Handle(path, route("ANY "+path, fn))
+	}
 	mux.Handle("/me", meRoute(verifier, api.NewMeHandler(logger)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -99,9 +141,12 @@ func newMux(client *auth0.Client, secrets api.SecretSource, verifier *verify.Ver
 
 // auth0Setup picks the Auth0 to talk to: the tenant in the environment, or
 // the embedded emulator when none is configured.
-func auth0Setup(ctx context.Context) (auth0.Config, api.SecretSource, func(), error) {
+func auth0Setup(ctx context.Context, logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSource, func(), error) {
 	if os.Getenv(auth0.EnvIssuer) == "" {
-		return emulator()
+		return emulator(logger, mfaRequired)
+	}
+	if mfaRequired {
+		return auth0.Config{}, nil, nil, errors.New("MFA=required switches the embedded emulator; a real tenant's MFA policy is set in its dashboard (Security > Multi-factor Auth)")
 	}
 	cfg, err := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	if err != nil {
@@ -123,26 +168,71 @@ func auth0Setup(ctx context.Context) (auth0.Config, api.SecretSource, func(), er
 	return cfg, secret.NewStore(f, id), func() {}, nil
 }
 
-func emulator() (auth0.Config, api.SecretSource, func(), error) {
+func emulator(logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSource, func(), error) {
 	addr := envOr("AUTH0_EMULATOR_ADDR", "127.0.0.1:8081")
 	if ln, err := net.Listen("tcp", addr); err != nil {
 		addr = "127.0.0.1:0" // taken: any free port will do
 	} else {
 		ln.Close()
 	}
-	cfg, secrets, stop, err := emulatorAt(addr)
+	cfg, secrets, stop, err := emulatorWith(auth0test.Config{Addr: addr, OnMessage: printMessage(logger), MFARequired: mfaRequired})
 	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
 	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", cfg.Issuer(), cfg.Audience, cfg.JWKSURL())
 	return cfg, secrets, stop, err
 }
 
 // emulatorAt starts auth0test on addr and returns the settings to use it.
-func emulatorAt(addr string) (auth0.Config, api.SecretSource, func(), error) {
-	srv := auth0test.NewServer(auth0test.Config{Addr: addr})
-	c := srv.Config()
+// onMessage gets each email or SMS it sends.
+func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, api.SecretSource, func(), error) {
+	return emulatorWith(auth0test.Config{Addr: addr, OnMessage: onMessage, M2M: devM2M})
+}
+
+// emulatorWith starts auth0test with c and returns the settings to use it.
+func emulatorWith(c auth0test.Config) (auth0.Config, api.SecretSource, func(), error) {
+	srv := auth0test.NewServer(c)
+	c = srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
-		Connection: c.Connection, Scope: auth0.DefaultScope}
+		Connection: c.Connection, Scope: devScope}
 	return cfg, staticSecret(c.ClientSecret), srv.Close, nil
+}
+
+// printMessage logs each message the emulator sends as one line, with the
+// link or code a developer would find in the mailbox. They are the
+// emulator's test data; the address is masked all the same.
+func printMessage(logger *slog.Logger) func(auth0test.Message) {
+	return func(m auth0test.Message) {
+		to := api.MaskEmail(m.To)
+		if m.Channel == "sms" {
+			to = maskPhone(m.To)
+		}
+		attrs := []slog.Attr{slog.String("kind", m.Kind), slog.String("channel", m.Channel), slog.String("to", to)}
+		if m.Link != "" {
+			attrs = append(attrs, slog.String("link", m.Link))
+		}
+		if m.Code != "" {
+			attrs = append(attrs, slog.String("code", m.Code))
+		}
+		logger.LogAttrs(context.Background(), slog.LevelInfo, "auth0 emulator sent a message", attrs...)
+	}
+}
+
+// maskPhone keeps the last 4 digits, as Auth0 names SMS factors.
+func maskPhone(n string) string {
+	keep := max(len(n)-4, 0)
+	return strings.Repeat("X", keep) + n[keep:]
+}
+
+// devMFA reads MFA (make dev MFA=required): unset, or "required" for an
+// emulator that asks every login for a second factor.
+func devMFA(getenv func(string) string) (bool, error) {
+	switch v := getenv("MFA"); v {
+	case "":
+		return false, nil
+	case "required":
+		return true, nil
+	default:
+		return false, fmt.Errorf("MFA=%q: use MFA=required, or leave it unset", v)
+	}
 }
 
 // staticSecret is a client secret known up front (local runs only).

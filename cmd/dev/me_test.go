@@ -31,11 +31,7 @@ func devAPI(t *testing.T) (*httptest.Server, *auth0test.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/signup", route("POST /signup", api.NewSignupHandler(client, logger)))
-	mux.Handle("/token", route("POST /token", api.NewTokenHandler(client, staticSecret(c.ClientSecret), logger)))
-	mux.Handle("/me", meRoute(v, api.NewMeHandler(logger)))
-	srv := httptest.NewServer(mux) // 127.0.0.1
+	srv := httptest.NewServer(newHandler(client, staticSecret(c.ClientSecret), v, logger, DefaultCorsOrigins)) // 127.0.0.1
 	t.Cleanup(srv.Close)
 	return srv, tenant
 }
@@ -105,13 +101,15 @@ func TestSignupTokenThenMe(t *testing.T) {
 func TestMeRefusesRequestsWithoutAValidToken(t *testing.T) {
 	srv, tenant := devAPI(t)
 	resp, body := call(t, "GET", srv.URL+"/me", "", "")
-	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != "Bearer" || body["code"] != "invalid_token" {
+	if resp.StatusCode != http.StatusUnauthorized || body["message"] != "Unauthorized" ||
+		resp.Header.Get("WWW-Authenticate") != `Bearer scope="" error="invalid_token" error_description="the request has no bearer token"` {
 		t.Fatalf("no token: %d %q %v", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 	}
 	forged := tenant.SignToken(map[string]any{"alg": "none"}, map[string]any{
 		"iss": tenant.Issuer(), "sub": "auth0|x", "aud": tenant.Config().Audience, "exp": 4102444800})
 	resp, body = call(t, "GET", srv.URL+"/me", "Bearer "+forged, "")
-	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`) {
+	if resp.StatusCode != http.StatusUnauthorized || body["message"] != "Unauthorized" || len(body) != 1 ||
+		resp.Header.Get("WWW-Authenticate") != `Bearer scope="" error="invalid_token" error_description="the token is not signed with RS256"` {
 		t.Fatalf("alg none: %d %q %v", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 	}
 	// Like API Gateway, an unknown route is 404 before any authorizer runs.

@@ -1,6 +1,6 @@
-// Command signup is the POST /signup Lambda function, a composition root:
-// the contract lives in internal/api, Auth0 in pkg/auth0. It needs no secret
-// and must not link the AWS SDK.
+// Command signup is the Lambda function of POST /signup and POST
+// /password/reset, a composition root: the contract lives in internal/api,
+// Auth0 in pkg/auth0. It needs no secret and must not link the AWS SDK.
 package main
 
 import (
@@ -21,6 +21,5 @@ func main() {
 	client := auth0.NewClient(cfg, nil)
 	boot.Phase("config")
 	boot.Done()
-	lambda.Start(api.NewRouter(boot.Logger,
-		api.Route{Method: "POST", Path: "/signup", Handler: api.NewSignupHandler(client, boot.Logger)}))
+	lambda.Start(api.NewSignupFunction(client, boot.Logger))
 }

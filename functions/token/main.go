@@ -1,6 +1,7 @@
-// Command token is the POST /token Lambda function, a composition root: the
-// contract lives in internal/api, Auth0 in pkg/auth0, and the client secret
-// is read from Secrets Manager at cold start through internal/secret.
+// Command token is the Lambda function of POST /token, POST /logout and the
+// /mfa/* routes, a composition root: the contract lives in internal/api,
+// Auth0 in pkg/auth0, and the client secret is read from Secrets Manager at
+// cold start through internal/secret.
 package main
 
 import (
@@ -18,7 +19,8 @@ func main() {
 	cfg, cfgErr := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	boot.Phase("config")
 	store, secretErr := secret.Open(os.Getenv(secret.EnvID))
-	if err := errors.Join(cfgErr, secretErr); err != nil {
+	enroll, enrollErr := api.MFAEnrollmentEnabled(os.Getenv)
+	if err := errors.Join(cfgErr, secretErr, enrollErr); err != nil {
 		lambda.Start(boot.Misconfigured(err))
 		return
 	}
@@ -26,6 +28,5 @@ func main() {
 	client := auth0.NewClient(cfg, nil)
 	boot.Phase("client")
 	boot.Done()
-	lambda.Start(api.NewRouter(boot.Logger,
-		api.Route{Method: "POST", Path: "/token", Handler: api.NewTokenHandler(client, store, boot.Logger)}))
+	lambda.Start(api.NewTokenFunction(client, store, boot.Logger, api.MFAEnrollment(enroll)))
 }

@@ -18,6 +18,8 @@ type Outcome struct {
 	Message    string
 	RetryAfter time.Duration
 	Allow      string // the methods a 405 names
+	// MFAToken goes back with mfa_required: the caller's way forward.
+	MFAToken string
 }
 
 // secretError wraps a failure to read the client secret.
@@ -62,7 +64,28 @@ func OutcomeOf(err error) Outcome {
 		return Outcome{Status: http.StatusUnauthorized, Code: "invalid_credentials",
 			Message: "Wrong email or password."}
 	case auth0.KindAccessDenied:
-		return Outcome{Status: http.StatusForbidden, Code: "access_denied", Message: accessDeniedMessage(a0.Code)}
+		return Outcome{Status: http.StatusForbidden, Code: "access_denied", Message: accessDeniedMessage(a0)}
+	case auth0.KindMFARequired:
+		return Outcome{Status: http.StatusForbidden, Code: "mfa_required", MFAToken: a0.MFAToken,
+			Message: "This account requires a second factor. Within 10 minutes, use the mfa_token with /mfa/authenticators, /mfa/challenge or /mfa/enroll, then an MFA grant on /token."}
+	case auth0.KindInvalidMFACode:
+		return Outcome{Status: http.StatusUnauthorized, Code: "invalid_mfa_code",
+			Message: "The code is wrong, expired or already used."}
+	case auth0.KindMFATokenInvalid:
+		return Outcome{Status: http.StatusUnauthorized, Code: "mfa_token_invalid",
+			Message: "The multi-factor sign-in has expired or is not valid. Sign in again."}
+	case auth0.KindAuthorizationPending:
+		return Outcome{Status: http.StatusBadRequest, Code: "authorization_pending", RetryAfter: pollInterval,
+			Message: "The second factor has not been approved yet. Try again after Retry-After seconds."}
+	case auth0.KindSlowDown:
+		return Outcome{Status: http.StatusTooManyRequests, Code: "slow_down", RetryAfter: 2 * pollInterval,
+			Message: "Polling too fast. Wait Retry-After seconds before trying again."}
+	case auth0.KindAlreadyEnrolled:
+		return Outcome{Status: http.StatusConflict, Code: "already_enrolled",
+			Message: "This account already has a second factor: use /mfa/challenge with it."}
+	case auth0.KindEnrollmentRequired:
+		return Outcome{Status: http.StatusForbidden, Code: "mfa_enrollment_required",
+			Message: "This account has no second factor this application can use. Enroll one first."}
 	case auth0.KindTooManyAttempts:
 		return Outcome{Status: http.StatusTooManyRequests, Code: "too_many_attempts",
 			Message: "Too many attempts. The account or address is temporarily blocked; check your email or try again later."}
@@ -74,6 +97,15 @@ func OutcomeOf(err error) Outcome {
 			Message: "The authentication service did not answer in time. Try again."}
 	case auth0.KindClientRejected, auth0.KindMisconfigured:
 		return misconfigured
+	case auth0.KindSessionExpired:
+		return Outcome{Status: http.StatusUnauthorized, Code: "session_expired",
+			Message: "The session has expired or was signed out. Sign in again."}
+	case auth0.KindInvalidGrant:
+		return Outcome{Status: http.StatusBadRequest, Code: "invalid_grant",
+			Message: "The authorization code is invalid, expired or already used, or does not match the redirect_uri or code_verifier."}
+	case auth0.KindNotFound:
+		return Outcome{Status: http.StatusNotFound, Code: "not_found",
+			Message: "The account does not exist; it may have been deleted."}
 	}
 	return Outcome{Status: http.StatusBadGateway, Code: "upstream_error",
 		Message: "The authentication service failed. Try again."}
@@ -85,8 +117,15 @@ var misconfigured = Outcome{Status: http.StatusInternalServerError, Code: "serve
 var internalError = Outcome{Status: http.StatusInternalServerError, Code: "internal_error",
 	Message: "Something went wrong on our side. Try again."}
 
-func accessDeniedMessage(auth0Code string) string {
-	switch auth0Code {
+// pollInterval is how long an out-of-band poll waits between tries (RFC
+// 8628's default; Auth0 does not say).
+const pollInterval = 5 * time.Second
+
+func accessDeniedMessage(a0 *auth0.Error) string {
+	if strings.Contains(strings.ToLower(a0.Description), "authorization rejected") {
+		return "The sign-in was rejected on the second factor."
+	}
+	switch a0.Code {
 	case "mfa_required":
 		return "This account requires multi-factor authentication, which this endpoint does not support."
 	case "password_leaked":

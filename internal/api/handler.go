@@ -51,26 +51,33 @@ func withBudget(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
-// serve runs what both routes share: decode, budget, call, answer, log.
-func serve(ctx context.Context, logger *slog.Logger, route string, ev *events.APIGatewayV2HTTPRequest,
-	call func(ctx context.Context, creds Credentials, l *requestLog) (events.APIGatewayV2HTTPResponse, error),
+// serve runs what every route shares: decode, budget, call, answer, log.
+func serve[T any](ctx context.Context, logger *slog.Logger, route string, ev *events.APIGatewayV2HTTPRequest,
+	decode func(ev *events.APIGatewayV2HTTPRequest, l *requestLog) (T, error),
+	call func(ctx context.Context, in T, l *requestLog) (events.APIGatewayV2HTTPResponse, error),
 ) (resp events.APIGatewayV2HTTPResponse) {
 	return logged(ctx, logger, route, func(l *requestLog) (events.APIGatewayV2HTTPResponse, string) {
-		creds, err := DecodeCredentials(ev)
+		in, err := decode(ev, l)
 		if err != nil {
 			l.failure = err
 			return failure(err)
 		}
-		l.email = creds.Email
 		callCtx, cancel := withBudget(ctx)
 		defer cancel()
-		resp, err := call(callCtx, creds, l)
+		resp, err := call(callCtx, in, l)
 		if err != nil {
 			l.observe(err)
 			return failure(err)
 		}
 		return resp, ""
 	})
+}
+
+// decodeCredentials reads {email, password} and notes the email for the log.
+func decodeCredentials(ev *events.APIGatewayV2HTTPRequest, l *requestLog) (Credentials, error) {
+	c, err := DecodeCredentials(ev)
+	l.email = c.Email
+	return c, err
 }
 
 // logged runs handle behind a panic guard and writes the request's one log
@@ -101,7 +108,7 @@ func failure(err error) (events.APIGatewayV2HTTPResponse, string) {
 // NewSignupHandler serves POST /signup.
 func NewSignupHandler(client Signupper, logger *slog.Logger) Handler {
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return serve(ctx, logger, "POST /signup", &ev, func(ctx context.Context, c Credentials, l *requestLog) (events.APIGatewayV2HTTPResponse, error) {
+		return serve(ctx, logger, "POST /signup", &ev, decodeCredentials, func(ctx context.Context, c Credentials, l *requestLog) (events.APIGatewayV2HTTPResponse, error) {
 			t0 := time.Now()
 			user, err := client.Signup(ctx, c.Email, c.Password)
 			l.auth0Time = time.Since(t0)
@@ -113,41 +120,59 @@ func NewSignupHandler(client Signupper, logger *slog.Logger) Handler {
 	}
 }
 
-// NewTokenHandler serves POST /token.
+// NewTokenHandler serves POST /token: every grant in tokenGrants.
 func NewTokenHandler(client TokenIssuer, secret SecretSource, logger *slog.Logger) Handler {
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		clientIP := sourceIP(&ev)
-		return serve(ctx, logger, "POST /token", &ev, func(ctx context.Context, c Credentials, l *requestLog) (events.APIGatewayV2HTTPResponse, error) {
-			clientSecret, err := secret.Get(ctx)
-			if err != nil {
-				return events.APIGatewayV2HTTPResponse{}, &secretError{err}
-			}
-			req := auth0.TokenRequest{Username: c.Email, Password: c.Password, ClientSecret: clientSecret, ClientIP: clientIP}
-			t0 := time.Now()
-			tok, err := client.Token(ctx, req)
-			if a0 := asAuth0(err); a0 != nil && a0.Kind == auth0.KindClientRejected {
-				// The secret may have been rotated since we read it: re-read once.
-				l.secretRead = true
-				fresh, rerr := secret.Refresh(ctx)
-				switch {
-				case rerr != nil:
-					// Whether it was rotated cannot be known: try again later.
-					err = &secretError{rerr}
-				case fresh != clientSecret:
-					req.ClientSecret = fresh
-					tok, err = client.Token(ctx, req)
-				}
-			}
-			l.auth0Time = time.Since(t0)
+		decode := func(ev *events.APIGatewayV2HTTPRequest, l *requestLog) (auth0.TokenRequest, error) {
+			tr, err := decodeTokenRequest(ev)
+			l.email, l.grant = tr.Username, tr.Grant
+			return tr, err
+		}
+		return serve(ctx, logger, "POST /token", &ev, decode, func(ctx context.Context, req auth0.TokenRequest, l *requestLog) (events.APIGatewayV2HTTPResponse, error) {
+			req.ClientIP = clientIP
+			var tok auth0.Token
+			err := withClientSecret(ctx, secret, l, func(clientSecret string) (err error) {
+				req.ClientSecret = clientSecret
+				tok, err = client.Token(ctx, req)
+				return err
+			})
 			if err != nil {
 				return events.APIGatewayV2HTTPResponse{}, err
 			}
 			return jsonResponse(http.StatusOK, TokenBody{
 				Data: tok.AccessToken, AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope,
+				ExpiresIn: tok.ExpiresIn, RefreshToken: tok.RefreshToken, Scope: tok.Scope, RecoveryCode: tok.RecoveryCode,
 			}), nil
 		}), nil
 	}
+}
+
+// withClientSecret makes an Auth0 call that authenticates with the client
+// secret. If Auth0 rejects the secret, it may have been rotated since it
+// was read: it is re-read once and, if it changed, the call is made again.
+// That second call is safe for every grant: Auth0 checks the client before
+// the grant, so a rejected call spent no refresh token or code.
+func withClientSecret(ctx context.Context, secret SecretSource, l *requestLog, call func(clientSecret string) error) error {
+	clientSecret, err := secret.Get(ctx)
+	if err != nil {
+		return &secretError{err}
+	}
+	t0 := time.Now()
+	defer func() { l.auth0Time = time.Since(t0) }()
+	err = call(clientSecret)
+	if a0 := asAuth0(err); a0 != nil && a0.Kind == auth0.KindClientRejected {
+		l.secretRead = true
+		fresh, rerr := secret.Refresh(ctx)
+		switch {
+		case rerr != nil:
+			// Whether it was rotated cannot be known: try again later.
+			err = &secretError{rerr}
+		case fresh != clientSecret:
+			err = call(fresh)
+		}
+	}
+	return err
 }
 
 func sourceIP(ev *events.APIGatewayV2HTTPRequest) string {

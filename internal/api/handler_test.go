@@ -93,6 +93,9 @@ func TestBadInputNeverReachesAuth0(t *testing.T) {
 	a := newTestAPI(t, auth0test.Config{})
 	for _, c := range badRequests() {
 		for route, h := range map[string]Handler{"signup": a.signup, "token": a.token} {
+			if route == "token" && strings.HasPrefix(header(c.ev.Headers, "content-type"), "application/x-www-form-urlencoded") {
+				continue // /token takes forms: badTokenRequests has its cases
+			}
 			t.Run(route+"/"+c.name, func(t *testing.T) {
 				a.t = t
 				resp, body := a.call(h, c.ev)
@@ -175,7 +178,7 @@ func TestTokenFailures(t *testing.T) {
 	}{
 		{"wrong password", auth0test.Config{}, nil, 401, "invalid_credentials"},
 		{"blocked user", auth0test.Config{}, func(s *auth0test.Server) { s.BlockUser(email) }, 403, "access_denied"},
-		{"mfa required", auth0test.Config{}, func(s *auth0test.Server) { s.RequireMFA(email) }, 403, "access_denied"},
+		{"mfa required", auth0test.Config{}, func(s *auth0test.Server) { s.RequireMFA(email) }, 403, "mfa_required"},
 		{"leaked password", auth0test.Config{}, func(s *auth0test.Server) { s.LeakPassword(goodPassword) }, 403, "access_denied"},
 		{"rule denies", auth0test.Config{}, func(s *auth0test.Server) {
 			s.Fault("/oauth/token", auth0test.Fault{Status: 403, Body: `{"error":"access_denied","error_description":"Only staff"}`})
@@ -212,7 +215,11 @@ func TestTokenFailures(t *testing.T) {
 			}
 			resp, body := a.call(a.token, creds(email, password))
 			wantError(t, resp, body, c.status, c.code)
-			if strings.Contains(resp.Body, "mfa_token") || strings.Contains(resp.Body, "Fe26") {
+			if c.code == "mfa_required" {
+				if tok, _ := body["mfa_token"].(string); tok == "" {
+					t.Errorf("mfa_required without its mfa_token: %s", resp.Body)
+				}
+			} else if strings.Contains(resp.Body, "mfa_token") || strings.Contains(resp.Body, "Fe26") {
 				t.Errorf("Auth0 token material in the body: %s", resp.Body)
 			}
 			if c.code == "rate_limited" && resp.Headers["Retry-After"] == "" {

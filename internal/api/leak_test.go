@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -30,8 +31,9 @@ func recordLogs(t *testing.T, b *syncBuffer) {
 	leaks.logs = append(leaks.logs, b)
 }
 
-// sensitive registers values that must never be logged. Very short values
-// would match by chance, so they are left out.
+// sensitive registers values that must never be logged. Short ones (a
+// 6-digit OTP) would match by chance inside other text, so they are looked
+// for as whole JSON strings, the way a log line would carry them.
 func sensitive(kind string, values ...string) {
 	leaks.mu.Lock()
 	defer leaks.mu.Unlock()
@@ -39,13 +41,21 @@ func sensitive(kind string, values ...string) {
 		leaks.sensitive = map[string]string{}
 	}
 	for _, v := range values {
-		if len(v) >= 8 {
+		switch {
+		case len(v) >= 8:
 			leaks.sensitive[v] = kind
+		case len(v) >= 4:
+			leaks.sensitive[`"`+v+`"`] = kind
 		}
 	}
 }
 
-// noteEvent registers the email and password a request carries.
+// mfaFields are the request and answer fields that carry MFA credentials.
+var mfaFields = []string{"mfa_token", "otp", "oob_code", "binding_code", "recovery_code", "secret", "barcode_uri", "refresh_token"}
+
+// noteEvent registers the credentials a request carries, in a JSON or a
+// form body or as a bearer token: password, refresh token, authorization
+// code, code verifier, MFA tokens and codes, and email.
 func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 	body := ev.Body
 	if ev.IsBase64Encoded {
@@ -55,25 +65,49 @@ func noteEvent(ev events.APIGatewayV2HTTPRequest) {
 		}
 		body = string(b)
 	}
-	var m map[string]any
-	if json.Unmarshal([]byte(body), &m) != nil {
-		return
+	if bearer, ok := strings.CutPrefix(header(ev.Headers, "authorization"), "Bearer "); ok {
+		sensitive("bearer token", bearer)
 	}
-	if p, ok := m["password"].(string); ok {
-		sensitive("password", p)
+	m := map[string]string{}
+	var obj map[string]any
+	if json.Unmarshal([]byte(body), &obj) == nil {
+		for k, v := range obj {
+			if s, ok := v.(string); ok {
+				m[k] = s
+			}
+		}
+	} else if form, err := url.ParseQuery(body); err == nil {
+		for k, v := range form {
+			m[k] = v[0]
+		}
+	}
+	for _, k := range append([]string{"password", "code", "code_verifier"}, mfaFields...) {
+		if v, ok := m[k]; ok {
+			sensitive(k, v)
+		}
 	}
 	// Invalid addresses are never logged, and some ("@example.com") are
 	// what a masked address ends with.
-	if e, ok := m["email"].(string); ok && checkEmail(e) == nil {
-		sensitive("unmasked email", e)
+	for _, k := range []string{"email", "username"} {
+		if e, ok := m[k]; ok && checkEmail(e) == nil {
+			sensitive("unmasked email", e)
+		}
 	}
 }
 
-// noteAnswer registers the tokens a response carries.
+// noteAnswer registers the tokens, MFA secrets and codes a response
+// carries.
 func noteAnswer(body map[string]any) {
-	for _, k := range []string{"data", "refresh_token"} {
+	for _, k := range append([]string{"data", "access_token"}, mfaFields...) {
 		if v, ok := body[k].(string); ok {
-			sensitive("token", v)
+			sensitive(k, v)
+		}
+	}
+	if codes, ok := body["recovery_codes"].([]any); ok {
+		for _, c := range codes {
+			if v, ok := c.(string); ok {
+				sensitive("recovery code", v)
+			}
 		}
 	}
 }
@@ -146,5 +180,35 @@ func TestLeakScanFindsPlantedSecret(t *testing.T) {
 	leaks.mu.Unlock()
 	if len(hits) != 1 {
 		t.Fatalf("scan found %d hits in a planted log, want 1", len(hits))
+	}
+}
+
+// TestLeakScanFindsShortCodes: a 6-digit OTP is found as a JSON string,
+// and not inside other digits.
+func TestLeakScanFindsShortCodes(t *testing.T) {
+	leaks.mu.Lock()
+	saved, savedLogs := leaks.sensitive, leaks.logs
+	leaks.sensitive, leaks.logs = nil, nil
+	leaks.mu.Unlock()
+	defer func() {
+		leaks.mu.Lock()
+		leaks.sensitive, leaks.logs = saved, savedLogs
+		leaks.mu.Unlock()
+	}()
+	sensitive("otp", "123456")
+	clean, leaky := &syncBuffer{}, &syncBuffer{}
+	clean.Write([]byte(`{"timestamp":"2030-01-01T12:00:00.123456Z","duration_ms":1123456}`))
+	leaky.Write([]byte(`{"msg":"x","otp":"123456"}`))
+	leaks.mu.Lock()
+	leaks.logs = []*syncBuffer{clean}
+	leaks.mu.Unlock()
+	if hits := scanLeaks(); len(hits) != 0 {
+		t.Fatalf("false hits: %v", hits)
+	}
+	leaks.mu.Lock()
+	leaks.logs = []*syncBuffer{leaky}
+	leaks.mu.Unlock()
+	if hits := scanLeaks(); len(hits) != 1 {
+		t.Fatalf("%d hits in a planted log, want 1", len(hits))
 	}
 }

@@ -28,6 +28,7 @@ func lambdaKeys(groups []string, a slog.Attr) slog.Attr {
 // requestLog collects what the one summary line of a request says.
 type requestLog struct {
 	route      string
+	grant      string // /token: the grant sent to Auth0
 	email      string
 	auth0Time  time.Duration
 	auth0Code  string
@@ -67,6 +68,9 @@ func (l *requestLog) write(ctx context.Context, logger *slog.Logger, start time.
 	)
 	if code != "" {
 		attrs = append(attrs, slog.String("code", code))
+	}
+	if l.grant != "" {
+		attrs = append(attrs, slog.String("grant", l.grant))
 	}
 	if l.email != "" {
 		attrs = append(attrs, slog.String("email", MaskEmail(l.email)))

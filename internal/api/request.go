@@ -54,31 +54,44 @@ var credentialsBody = bodySpec{
 // DecodeCredentials checks the method, then reads {"email","password"}
 // strictly and checks both values.
 func DecodeCredentials(ev *events.APIGatewayV2HTTPRequest) (Credentials, error) {
-	switch method := ev.RequestContext.HTTP.Method; {
-	case method == "":
-		return Credentials{}, invalid("the request has no HTTP method")
-	case method != http.MethodPost:
-		return Credentials{}, &RequestError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Message: "use POST", allow: http.MethodPost}
+	if err := checkPost(ev); err != nil {
+		return Credentials{}, err
 	}
 	f, err := decodeBody(ev, credentialsBody)
 	if err != nil {
 		return Credentials{}, err
 	}
-	c := Credentials{Email: f["email"], Password: f["password"]}
-	switch {
-	case !f.has("email"):
+	if !f.has("email") {
 		return Credentials{}, invalid("email: required")
-	case !f.has("password"):
+	}
+	return checkCredentials(f.has("password"), f["email"], f["password"])
+}
+
+// checkPost refuses any method but POST. The router does so too; a handler
+// served alone (tests, a function without a router) still must.
+func checkPost(ev *events.APIGatewayV2HTTPRequest) error {
+	switch method := ev.RequestContext.HTTP.Method; {
+	case method == "":
+		return invalid("the request has no HTTP method")
+	case method != http.MethodPost:
+		return &RequestError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Message: "use POST", allow: http.MethodPost}
+	}
+	return nil
+}
+
+// checkCredentials checks a given email and a password that may be absent.
+func checkCredentials(hasPassword bool, email, password string) (Credentials, error) {
+	if !hasPassword {
 		return Credentials{}, invalid("password: required")
 	}
-	if err := checkEmail(c.Email); err != nil {
+	if err := checkEmail(email); err != nil {
 		return Credentials{}, err
 	}
-	if err := checkText("password", c.Password, MaxPasswordBytes); err != nil {
+	if err := checkText("password", password, MaxPasswordBytes); err != nil {
 		return Credentials{}, err
 	}
-	return c, nil
+	return Credentials{Email: email, Password: password}, nil
 }
 
 // bodySpec is what a route reads from its request body.

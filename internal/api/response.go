@@ -13,6 +13,8 @@ type ErrorBody struct {
 	Error   string `json:"error"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// MFAToken comes with mfa_required only.
+	MFAToken string `json:"mfa_token,omitempty"`
 }
 
 // SignupBody answers a created user.
@@ -31,6 +33,19 @@ type TokenBody struct {
 	ExpiresIn    int    `json:"expires_in"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// RecoveryCode is the new MFA recovery code after the old one was used:
+	// the app must show it to the user.
+	RecoveryCode string `json:"recovery_code,omitempty"`
+}
+
+// MessageBody is an answer that only says something.
+type MessageBody struct {
+	Message string `json:"message"`
+}
+
+// emptyResponse is an answer without a body, such as 204.
+func emptyResponse(status int) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{"Cache-Control": "no-store"}}
 }
 
 func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTPResponse {
@@ -51,7 +66,7 @@ func jsonResponse(status int, body any, extra ...string) events.APIGatewayV2HTTP
 }
 
 func errorResponse(o Outcome) events.APIGatewayV2HTTPResponse {
-	body := ErrorBody{Error: http.StatusText(o.Status), Code: o.Code, Message: o.Message}
+	body := ErrorBody{Error: http.StatusText(o.Status), Code: o.Code, Message: o.Message, MFAToken: o.MFAToken}
 	var extra []string
 	if o.Allow != "" {
 		extra = append(extra, "Allow", o.Allow)

@@ -19,7 +19,8 @@ type Route struct {
 // NewRouter returns the handler of a function that serves several routes.
 // It matches the method exactly (HTTP methods are case-sensitive: "post" is
 // not POST) and the path as API Gateway gives it. An unknown path answers
-// 404 not_found; a known path with another method 405 and Allow.
+// 404 not_found; a known path with another method 405 and Allow, except
+// OPTIONS, which answers 204 and Allow.
 func NewRouter(logger *slog.Logger, routes ...Route) Handler {
 	allow := map[string][]string{}
 	handlers := map[string]Handler{}
@@ -33,6 +34,16 @@ func NewRouter(logger *slog.Logger, routes ...Route) Handler {
 			return h(ctx, ev)
 		}
 		methods, known := allow[path]
+		if known && method == http.MethodOptions {
+			// The template routes ANY /path here, so a CORS preflight may
+			// reach the function; 204 lets the HTTP API's CorsConfiguration
+			// add its headers to an answer the browser accepts.
+			return logged(ctx, logger, "OPTIONS "+path, func(*requestLog) (events.APIGatewayV2HTTPResponse, string) {
+				resp := emptyResponse(http.StatusNoContent)
+				resp.Headers["Allow"] = strings.Join(methods, ", ")
+				return resp, ""
+			}), nil
+		}
 		route, err := "unknown route", error(errNotFound)
 		if known {
 			route = "* " + path

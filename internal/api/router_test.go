@@ -35,6 +35,9 @@ func TestRouter(t *testing.T) {
 		{"POST", "/token/", 404, "not_found", ""},
 		{"POST", "/nope", 404, "not_found", ""},
 		{"POST", "", 404, "not_found", ""},
+		{"OPTIONS", "/token", 204, "", "POST"},
+		{"OPTIONS", "/mfa/authenticators", 204, "", "GET, POST"},
+		{"OPTIONS", "/nope", 404, "not_found", ""},
 	}
 	for _, c := range cases {
 		var ev events.APIGatewayV2HTTPRequest
@@ -44,6 +47,9 @@ func TestRouter(t *testing.T) {
 			t.Fatalf("%s %s: %d %v, want %d", c.method, c.path, resp.StatusCode, err, c.status)
 		}
 		if c.code == "" {
+			if resp.Headers["Allow"] != c.allow {
+				t.Fatalf("%s %s: Allow %q, want %q", c.method, c.path, resp.Headers["Allow"], c.allow)
+			}
 			continue
 		}
 		body := decodeError(t, resp)

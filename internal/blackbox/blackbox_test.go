@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		defer os.RemoveAll(dir)
-		for _, fn := range []string{"SignupFunction", "TokenFunction"} {
+		for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction", "AccountFunction"} {
 			out := filepath.Join(dir, fn)
 			if err := makeTarget(fn, out, runtime.GOARCH); err != nil {
 				fmt.Fprintln(os.Stderr, err)
@@ -60,7 +60,7 @@ func makeTarget(fn, artifactsDir, goarch string) error {
 }
 
 func TestMakeBuildsStaticArm64Bootstraps(t *testing.T) {
-	for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction"} {
+	for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction", "AccountFunction"} {
 		t.Run(fn, func(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command("make", "--no-print-directory", "-C", root, "build-"+fn, "ARTIFACTS_DIR="+dir)
@@ -90,14 +90,15 @@ func TestMakeBuildsStaticArm64Bootstraps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Only the token function reads a secret; none verifies tokens
-			// itself (API Gateway's authorizer does), so none needs the JWT library.
+			// Only the token and account functions read secrets; none
+			// verifies tokens itself (API Gateway's authorizer does), so none
+			// needs the JWT library.
 			sdk, jwtLib := false, false
 			for _, d := range info.Deps {
 				sdk = sdk || strings.HasPrefix(d.Path, "github.com/aws/aws-sdk-go-v2")
 				jwtLib = jwtLib || strings.HasPrefix(d.Path, "github.com/golang-jwt/")
 			}
-			if wantSDK := fn == "TokenFunction"; sdk != wantSDK {
+			if wantSDK := fn == "TokenFunction" || fn == "AccountFunction"; sdk != wantSDK {
 				t.Errorf("links the AWS SDK: %v, want %v", sdk, wantSDK)
 			}
 			if jwtLib {
@@ -136,7 +137,8 @@ func (s *stack) signupEnv() []string { return s.common }
 
 func (s *stack) tokenEnv(secretID string) []string {
 	env := append([]string{}, s.common...)
-	env = append(env, "AUTH0_TOKEN_AUDIENCE="+s.auth0.Config().Audience, "AUTH0_CLIENT_SECRET_ARN="+secretID)
+	env = append(env, "AUTH0_TOKEN_AUDIENCE="+s.auth0.Config().Audience, "AUTH0_CLIENT_SECRET_ARN="+secretID,
+		"AUTH0_SCOPE=openid offline_access") // the template's default
 	return append(env, s.moto.Env()...)
 }
 
@@ -176,10 +178,18 @@ func code(t *testing.T, resp events.APIGatewayV2HTTPResponse) string {
 	return b.Code
 }
 
+// sampleRefreshToken stands in the sample events for a real refresh token;
+// the tests put a live one in its place.
+const sampleRefreshToken = "v1.sample-refresh-token"
+
+// TestSampleEventsEndToEnd sends every sample event in events/ to its
+// function, in an order that makes a session: signup, logins (JSON, base64,
+// form), a refresh, a reuse, a logout, a password reset, and the refusals.
 func TestSampleEventsEndToEnd(t *testing.T) {
 	s := newStack(t)
 	signup := rie.StartT(t, hostBin["SignupFunction"], s.signupEnv()...)
 	token := rie.StartT(t, hostBin["TokenFunction"], s.tokenEnv(s.arn)...)
+	me := rie.StartT(t, hostBin["MeFunction"])
 
 	cases := []struct {
 		fn     string
@@ -187,40 +197,79 @@ func TestSampleEventsEndToEnd(t *testing.T) {
 		path   string
 		status int
 		code   string
+		// use puts the refresh token saved under this name in the event;
+		// save keeps the answer's refresh token under this name.
+		use, save string
 	}{
-		{"signup", "signup.json", "/signup", 201, ""},
-		{"signup", "signup.json", "/signup", 400, "invalid_signup"}, // now the user exists
-		{"token", "token.json", "/token", 200, ""},
-		{"token", "token-base64.json", "/token", 200, ""},
-		{"signup", "signup-invalid-email.json", "/signup", 400, "invalid_request"},
-		{"token", "token-wrong-password.json", "/token", 401, "invalid_credentials"},
-		{"signup", "signup-wrong-method.json", "/signup", 405, "method_not_allowed"},
-		{"signup", "signup-bad-content-type.json", "/signup", 415, "unsupported_media_type"},
+		{fn: "signup", event: "signup.json", path: "/signup", status: 201},
+		{fn: "signup", event: "signup.json", path: "/signup", status: 400, code: "invalid_signup"}, // now the user exists
+		{fn: "token", event: "token.json", path: "/token", status: 200, save: "json"},
+		{fn: "token", event: "token-base64.json", path: "/token", status: 200},
+		{fn: "token", event: "token-form.json", path: "/token", status: 200, save: "form"},
+		{fn: "token", event: "token-refresh.json", path: "/token", status: 200, use: "json", save: "rotated"},
+		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "json"},    // reuse
+		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "rotated"}, // family revoked
+		{fn: "token", event: "logout.json", path: "/logout", status: 204, use: "form"},
+		{fn: "token", event: "token-refresh.json", path: "/token", status: 401, code: "session_expired", use: "form"},
+		{fn: "token", event: "logout.json", path: "/logout", status: 204}, // a token never issued
+		{fn: "token", event: "token-unsupported-grant.json", path: "/token", status: 400, code: "unsupported_grant_type"},
+		{fn: "signup", event: "password-reset.json", path: "/password/reset", status: 202},
+		{fn: "signup", event: "signup-invalid-email.json", path: "/signup", status: 400, code: "invalid_request"},
+		{fn: "token", event: "token-wrong-password.json", path: "/token", status: 401, code: "invalid_credentials"},
+		{fn: "signup", event: "signup-wrong-method.json", path: "/signup", status: 405, code: "method_not_allowed"},
+		{fn: "signup", event: "signup-bad-content-type.json", path: "/signup", status: 415, code: "unsupported_media_type"},
+		{fn: "me", event: "me.json", path: "/me", status: 200},
 	}
+	saved := map[string]string{}
+	used := map[string]bool{}
 	var userID string
 	for _, c := range cases {
-		f := map[string]*rie.Function{"signup": signup, "token": token}[c.fn]
-		resp := invoke(t, f, loadEvent(t, c.event))
+		used[c.event] = true
+		f := map[string]*rie.Function{"signup": signup, "token": token, "me": me}[c.fn]
+		payload := loadEvent(t, c.event)
+		if c.use != "" {
+			payload = []byte(strings.ReplaceAll(string(payload), sampleRefreshToken, saved[c.use]))
+		}
+		resp := invoke(t, f, payload)
 		if resp.StatusCode != c.status || code(t, resp) != c.code {
-			t.Errorf("%s: got %d %s, want %d %s", c.event, resp.StatusCode, resp.Body, c.status, c.code)
+			t.Errorf("%s (%s): got %d %s, want %d %s", c.event, c.use, resp.StatusCode, resp.Body, c.status, c.code)
 			continue
 		}
-		s.spec.Check(t, "POST", c.path, resp.StatusCode, resp.Headers, resp.Body)
+		method := "POST"
+		if c.fn == "me" {
+			method = "GET"
+		}
+		s.spec.Check(t, method, c.path, resp.StatusCode, resp.Headers, resp.Body)
+		if resp.Headers["Cache-Control"] != "no-store" {
+			t.Errorf("%s: Cache-Control %q", c.event, resp.Headers["Cache-Control"])
+		}
 		var body map[string]any
 		json.Unmarshal([]byte(resp.Body), &body)
 		switch {
 		case c.status == 201:
 			userID, _ = body["user_id"].(string)
-		case c.status == 200:
-			sub := jwtSubject(t, body["data"].(string))
-			if sub == "" || sub != userID {
+		case c.status == 200 && c.fn == "token":
+			sub := jwtSubject(t, body["access_token"].(string))
+			if sub == "" || sub != userID || body["data"] != body["access_token"] {
 				t.Errorf("%s: token sub %q, signed-up user %q", c.event, sub, userID)
 			}
-			if resp.Headers["Cache-Control"] != "no-store" {
-				t.Errorf("%s: Cache-Control %q", c.event, resp.Headers["Cache-Control"])
+			rt, _ := body["refresh_token"].(string)
+			if rt == "" || rt == saved[c.use] {
+				t.Errorf("%s: refresh_token %q, want a new one", c.event, rt)
+			}
+			if c.save != "" {
+				saved[c.save] = rt
 			}
 		}
 	}
+	files, _ := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	for _, f := range files {
+		// account_test.go sends the account function's events.
+		if name := filepath.Base(f); !used[name] && !strings.HasPrefix(name, "account-") {
+			t.Errorf("events/%s is sent by no test here", filepath.Base(f))
+		}
+	}
+
 	// The sample events carry a caller IP; Auth0 must have been told it.
 	forwarded := false
 	for _, r := range s.auth0.Requests() {
@@ -231,14 +280,22 @@ func TestSampleEventsEndToEnd(t *testing.T) {
 	if !forwarded {
 		t.Error("no token request carried auth0-forwarded-for from the event's sourceIp")
 	}
+	if m := s.auth0.Messages(); len(m) != 1 || m[0].Kind != auth0test.MessagePasswordReset || m[0].To != "jane.doe@example.com" {
+		t.Errorf("emails sent: %+v, want one password reset", m)
+	}
 	for name, f := range map[string]*rie.Function{"signup": signup, "token": token} {
 		logs := f.Logs()
 		if !strings.Contains(logs, `"msg":"init"`) {
 			t.Errorf("%s: no init line in logs:\n%s", name, logs)
 		}
-		if strings.Contains(logs, "Correct-Horse-42") || strings.Contains(logs, s.auth0.Config().ClientSecret) ||
-			strings.Contains(logs, "jane.doe@example.com") {
-			t.Errorf("%s: a credential or an unmasked email is in the logs:\n%s", name, logs)
+		secrets := []string{"Correct-Horse-42", s.auth0.Config().ClientSecret, "jane.doe@example.com"}
+		for _, rt := range saved {
+			secrets = append(secrets, rt)
+		}
+		for _, v := range secrets {
+			if strings.Contains(logs, v) {
+				t.Errorf("%s: a credential or an unmasked email is in the logs:\n%s", name, logs)
+			}
 		}
 	}
 }
@@ -258,7 +315,7 @@ func TestTokenSurvivesManyInvocations(t *testing.T) {
 	s := newStack(t)
 	s.auth0.AddUser("jane.doe@example.com", "Correct-Horse-42")
 	f := rie.StartT(t, hostBin["TokenFunction"], s.tokenEnv(s.arn)...)
-	good, bad := loadEvent(t, "token.json"), loadEvent(t, "signup-invalid-email.json")
+	good, bad := loadEvent(t, "token.json"), loadEvent(t, "token-unsupported-grant.json")
 	for i := 0; i < 200; i++ {
 		payload, want := good, 200
 		if i%4 == 3 {

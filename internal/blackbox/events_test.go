@@ -55,8 +55,8 @@ func TestSampleEventsAreHTTPAPIv2Events(t *testing.T) {
 	}
 }
 
-// env.json feeds `sam local`; it must cover both functions and hold no secret.
-func TestEnvJSONDeclaresBothFunctionsAndNoSecret(t *testing.T) {
+// env.json feeds `sam local`; it must cover the functions and hold no secret.
+func TestEnvJSONDeclaresTheFunctionsAndNoSecret(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(root, "env.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +68,8 @@ func TestEnvJSONDeclaresBothFunctionsAndNoSecret(t *testing.T) {
 	want := map[string][]string{
 		"SignupFunction": {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION"},
 		"TokenFunction":  {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION", "AUTH0_TOKEN_AUDIENCE", "AUTH0_SCOPE", "AUTH0_CLIENT_SECRET_ARN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
+		"AccountFunction": {"AUTH0_TOKEN_ISSUER", "AUTH0_CLIENT_ID", "AUTH0_CONNECTION", "AUTH0_TOKEN_AUDIENCE",
+			"AUTH0_CLIENT_SECRET_ARN", "AUTH0_MANAGEMENT_SECRET_ARN", "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
 	}
 	for fn, vars := range want {
 		for _, v := range vars {

@@ -14,7 +14,7 @@ func TestValidateAcceptsDeclaredAnswers(t *testing.T) {
 	}{
 		{"POST", "/signup", 201, map[string]string{"Content-Type": jsonType}, `{"message":"User Created","user_id":"auth0|1"}`},
 		{"POST", "/token", 200, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
-			`{"data":"a.b.c","token_type":"Bearer","expires_in":60}`},
+			`{"data":"a.b.c","access_token":"a.b.c","token_type":"Bearer","expires_in":60}`},
 		// API Gateway's payload 2.0 headers come lower-cased.
 		{"POST", "/token", 401, map[string]string{"content-type": jsonType},
 			`{"error":"Unauthorized","code":"invalid_credentials","message":"Wrong email or password."}`},
@@ -22,6 +22,9 @@ func TestValidateAcceptsDeclaredAnswers(t *testing.T) {
 			`{"error":"Too Many Requests","code":"rate_limited","message":"x"}`},
 		{"GET", "/me", 200, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
 			`{"user_id":"auth0|1","scope":["openid"],"expires_at":1773220500}`},
+		{"DELETE", "/me", 204, map[string]string{"Cache-Control": "no-store"}, ``},
+		{"GET", "/me", 403, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
+			`{"error":"Forbidden","code":"user_token_required","message":"x"}`},
 	} {
 		if err := s.Validate(c.method, c.path, c.status, c.headers, c.body); err != nil {
 			t.Errorf("%s %s %d: %v", c.method, c.path, c.status, err)
@@ -44,14 +47,16 @@ func TestValidateCatchesDrift(t *testing.T) {
 		{"status of another route", "POST", "/signup", 503, ct, `{"error":"Service Unavailable","code":"secret_unavailable","message":"x"}`},
 		{"code not allowed for status", "POST", "/token", 401, ct, `{"error":"Unauthorized","code":"weak_password","message":"x"}`},
 		{"missing required field", "POST", "/signup", 201, ct, `{"message":"User Created"}`},
-		{"wrong type", "POST", "/token", 200, ct, `{"data":"a","token_type":"Bearer","expires_in":"60"}`},
+		{"wrong type", "POST", "/token", 200, ct, `{"data":"a","access_token":"a","token_type":"Bearer","expires_in":"60"}`},
 		{"not JSON", "POST", "/token", 401, ct, `nope`},
 		{"no Content-Type", "POST", "/signup", 201, nil, `{"message":"User Created","user_id":"auth0|1"}`},
 		{"other Content-Type", "POST", "/signup", 201, map[string]string{"Content-Type": "text/plain"}, `{"message":"User Created","user_id":"auth0|1"}`},
 		{"header off its schema", "POST", "/token", 200, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-cache"},
-			`{"data":"a.b.c","token_type":"Bearer","expires_in":60}`},
+			`{"data":"a.b.c","access_token":"a.b.c","token_type":"Bearer","expires_in":60}`},
 		{"header of the wrong type", "POST", "/token", 429, map[string]string{"Content-Type": jsonType, "Retry-After": "soon"},
 			`{"error":"Too Many Requests","code":"rate_limited","message":"x"}`},
+		{"code not allowed for the route", "GET", "/me", 403, map[string]string{"Content-Type": jsonType, "Cache-Control": "no-store"},
+			`{"error":"Forbidden","code":"access_denied","message":"x"}`},
 		{"unknown path", "POST", "/nope", 200, ct, `{}`},
 		{"undeclared method", "GET", "/signup", 200, ct, `{}`},
 	} {

@@ -97,6 +97,13 @@ func TestPlaceholdersAreRejected(t *testing.T) {
 			good: []string{"k7Qe2LrVb9XnW4pTz1HsYd6FmJc3Ua8G"},
 			bad:  []string{"", "client id", "<client-id>"},
 		},
+		"Auth0ManagementSecretArn": {
+			good: []string{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0/authapi/management-Xy12Zq"},
+			bad: []string{
+				"auth0/authapi/management",
+				"arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0/authapi/management", // no suffix
+			},
+		},
 		"Auth0ClientSecretArn": {
 			good: []string{
 				"arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0/authapi/client-secret-AbC1eF",
@@ -137,15 +144,23 @@ func TestPlaceholdersAreRejected(t *testing.T) {
 	}
 }
 
-// TestSecretMustBeInStackRegion evaluates the template's region check the
+// TestSecretMustBeInStackRegion evaluates the template's region checks the
 // way CloudFormation does: a secret ARN from the stack's region deploys, one
-// from another region creates the guard, whose wait condition fails the
-// deployment (nothing signals it).
+// from another region creates the secret's guard, whose wait condition
+// fails the deployment (nothing signals it).
 func TestSecretMustBeInStackRegion(t *testing.T) {
 	tpl := loadTemplate(t)
-	const guard = "Auth0ClientSecretArnIsInAnotherRegion"
+	for param, guard := range map[string]string{
+		"Auth0ClientSecretArn":     "Auth0ClientSecretArnIsInAnotherRegion",
+		"Auth0ManagementSecretArn": "Auth0ManagementSecretArnIsInAnotherRegion",
+	} {
+		t.Run(param, func(t *testing.T) { checkRegionGuard(t, tpl, param, guard) })
+	}
+}
+
+func checkRegionGuard(t *testing.T, tpl template, param, guard string) {
 	arn := func(region string) string {
-		return "arn:aws:secretsmanager:" + region + ":123456789012:secret:auth0/authapi/client-secret-AbC1eF"
+		return "arn:aws:secretsmanager:" + region + ":123456789012:secret:auth0/authapi/some-secret-AbC1eF"
 	}
 	for _, c := range []struct {
 		stackRegion, secretRegion string
@@ -156,17 +171,20 @@ func TestSecretMustBeInStackRegion(t *testing.T) {
 		{"us-east-1", "eu-west-1", true},
 		{"eu-central-1", "eu-central-2", true},
 	} {
-		s := stack{tpl: tpl, region: c.stackRegion, params: map[string]string{
-			"Auth0Domain": "dev-abc.us.auth0.com", "Auth0Audience": "https://api.example.com",
-			"Auth0ClientId": "cid", "Auth0ClientSecretArn": arn(c.secretRegion),
-		}}
+		// The other secret is always in the stack's region: only param moves.
+		params := map[string]string{
+			"Auth0Domain": "dev-abc.us.auth0.com", "Auth0Audience": "https://api.example.com", "Auth0ClientId": "cid",
+			"Auth0ClientSecretArn": arn(c.stackRegion), "Auth0ManagementSecretArn": arn(c.stackRegion),
+		}
+		params[param] = arn(c.secretRegion)
+		s := stack{tpl: tpl, region: c.stackRegion, params: params}
 		cond, _ := tpl.resource(guard)["Condition"].(string)
 		got, err := s.condition(cond)
 		if err != nil {
 			t.Fatalf("%s's condition %q: %v", guard, cond, err)
 		}
 		if got != c.mismatch {
-			t.Errorf("stack in %s, secret in %s: guard created = %v, want %v", c.stackRegion, c.secretRegion, got, c.mismatch)
+			t.Errorf("stack in %s, %s in %s: guard created = %v, want %v", c.stackRegion, param, c.secretRegion, got, c.mismatch)
 		}
 	}
 
@@ -184,6 +202,10 @@ func TestSecretMustBeInStackRegion(t *testing.T) {
 	if _, ok := props(res)["Count"]; ok {
 		t.Errorf("%s sets Count; one missing signal is enough to fail", guard)
 	}
+	checkRulesFunctions(t, tpl)
+}
+
+func checkRulesFunctions(t *testing.T, tpl template) {
 
 	// CloudFormation's Rules accept only the rule functions (no Fn::Select
 	// or Fn::Split): a template that uses others there is rejected outright.
@@ -493,12 +515,13 @@ func TestNoTracing(t *testing.T) {
 	}
 }
 
-// TestOnlyTheTokenRoleReadsTheSecret transforms the template with the SAM
-// translator (as CloudFormation does on deploy) and checks the IAM roles
-// it generates: the Lambda basic execution policy for all, no X-Ray
-// policy, and the client secret (and its KMS key) readable by the token
-// function's role only.
-func TestOnlyTheTokenRoleReadsTheSecret(t *testing.T) {
+// TestSecretsAreReadOnlyByTheirFunctions transforms the template with the
+// SAM translator (as CloudFormation does on deploy) and checks the IAM roles
+// it generates: the Lambda basic execution policy for all, no X-Ray policy;
+// the client secret readable (and decryptable with the KMS key) by the
+// token and account functions' roles only, the Management API credentials
+// by the account function's role only.
+func TestSecretsAreReadOnlyByTheirFunctions(t *testing.T) {
 	out, err := exec.Command("python3", filepath.Join("testdata", "sam_transform.py"), filepath.Join(root, "template.yaml")).Output()
 	if err != nil {
 		var stderr string
@@ -527,7 +550,14 @@ func TestOnlyTheTokenRoleReadsTheSecret(t *testing.T) {
 			roleOf[id] = att[0].(string)
 		}
 	}
-	for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction"} {
+	const app, mgmt = "Auth0ClientSecretArn", "Auth0ManagementSecretArn"
+	want := map[string][]string{ // role → the secrets it may read
+		roleOf["SignupFunction"]:  nil,
+		roleOf["TokenFunction"]:   {app},
+		roleOf["MeFunction"]:      nil,
+		roleOf["AccountFunction"]: {app, mgmt},
+	}
+	for _, fn := range []string{"SignupFunction", "TokenFunction", "MeFunction", "AccountFunction"} {
 		if roleOf[fn] == "" {
 			t.Fatalf("the transformed template has no %s", fn)
 		}
@@ -544,24 +574,111 @@ func TestOnlyTheTokenRoleReadsTheSecret(t *testing.T) {
 		if string(managed) != `["`+basic+`"]` {
 			t.Errorf("%s: managed policies %s, want only AWSLambdaBasicExecutionRole", id, managed)
 		}
-		inline, _ := json.Marshal(r.Properties["Policies"])
-		secret := strings.Contains(string(inline), `"Auth0ClientSecretArn"`)
-		sm := strings.Contains(string(inline), `secretsmanager:`)
-		kms := strings.Contains(string(inline), `kms:`)
-		if id == roleOf["TokenFunction"] {
-			if !secret || !sm {
-				t.Errorf("%s cannot read the client secret: %s", id, inline)
-			}
-			if strings.Contains(string(inline), `"Resource":"*"`) {
-				t.Errorf("%s grants on every resource: %s", id, inline)
-			}
+		expected, known := want[id]
+		if !known {
+			t.Errorf("%s is no function's role", id)
 			continue
 		}
-		if secret || sm || kms || r.Properties["Policies"] != nil {
-			t.Errorf("%s (not the token function's role) has policies: %s", id, inline)
+		reads, decrypts := grants(t, id, r.Properties["Policies"])
+		slices.Sort(expected)
+		if !slices.Equal(reads, expected) {
+			t.Errorf("%s reads the secrets %v, want %v", id, reads, expected)
+		}
+		// With a KMS key, each secret it reads and no other.
+		if len(decrypts) > 0 && !slices.Equal(decrypts, expected) {
+			t.Errorf("%s decrypts the secrets %v, want %v", id, decrypts, expected)
+		}
+		if len(expected) > 0 && len(decrypts) == 0 {
+			t.Errorf("%s cannot decrypt its secrets with a customer managed key", id)
 		}
 	}
 	if roles != len(roleOf) {
 		t.Errorf("%d roles for %d functions", roles, len(roleOf))
 	}
+}
+
+// grants reads a role's inline policies (both branches of an Fn::If): the
+// parameters naming the secrets it may GetSecretValue, and those KMS may
+// decrypt for it (kms:EncryptionContext:SecretARN). Any other action, or a
+// grant on every resource, fails t.
+func grants(t *testing.T, role string, policies any) (reads, decrypts []string) {
+	t.Helper()
+	var statements []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["Effect"]; ok {
+				statements = append(statements, v)
+				return
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(policies)
+	add := func(list *[]string, v any) {
+		for _, p := range refsIn(v) {
+			if !slices.Contains(*list, p) {
+				*list = append(*list, p)
+			}
+		}
+	}
+	for _, st := range statements {
+		res, _ := json.Marshal(st["Resource"])
+		if strings.Contains(string(res), `"*"`) {
+			t.Errorf("%s grants on every resource: %s", role, res)
+		}
+		if st["Effect"] != "Allow" {
+			continue
+		}
+		actions, _ := st["Action"].([]any)
+		if a, ok := st["Action"].(string); ok {
+			actions = []any{a}
+		}
+		for _, a := range actions {
+			switch a {
+			case "secretsmanager:GetSecretValue":
+				add(&reads, st["Resource"])
+			case "kms:Decrypt":
+				if refTo(st["Resource"]) != "KmsKeyArn" {
+					t.Errorf("%s decrypts with %v, want !Ref KmsKeyArn", role, st["Resource"])
+				}
+				cond, _ := st["Condition"].(map[string]any)["StringEquals"].(map[string]any)
+				if cond["kms:ViaService"] == nil {
+					t.Errorf("%s decrypts outside Secrets Manager", role)
+				}
+				add(&decrypts, cond["kms:EncryptionContext:SecretARN"])
+			default:
+				t.Errorf("%s is allowed %v", role, a)
+			}
+		}
+	}
+	slices.Sort(reads)
+	slices.Sort(decrypts)
+	return reads, decrypts
+}
+
+// refsIn lists the parameters a value refers to with Ref, anywhere inside.
+func refsIn(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		if r, ok := v["Ref"].(string); ok {
+			return []string{r}
+		}
+		for _, c := range v {
+			out = append(out, refsIn(c)...)
+		}
+	case []any:
+		for _, c := range v {
+			out = append(out, refsIn(c)...)
+		}
+	}
+	return out
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/procgroup"
+	"github.com/auth0-sam-go/authapi/internal/syncbuf"
 )
 
 // EndpointEnv names a variable that, when set, points Start at an already
@@ -107,7 +108,7 @@ func Launch() (s *Server, stop func(), err error) {
 // launchOnFreePort starts moto_server on a free port. The port is released
 // before moto binds it, so another process may take it in between; a retry
 // with a new port covers that.
-func launchOnFreePort(path string) (s *Server, stop func(), out *syncBuffer, err error) {
+func launchOnFreePort(path string) (s *Server, stop func(), out *syncbuf.Buffer, err error) {
 	for range 3 {
 		var l net.Listener
 		if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
@@ -122,12 +123,12 @@ func launchOnFreePort(path string) (s *Server, stop func(), out *syncBuffer, err
 	return nil, nil, nil, err
 }
 
-func launchProcess(path string, port int) (*Server, func(), *syncBuffer, error) {
+func launchProcess(path string, port int) (*Server, func(), *syncbuf.Buffer, error) {
 	s := &Server{
 		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		client:   &http.Client{Timeout: callTimeout, Transport: &http.Transport{Proxy: nil, DisableCompression: true}},
 	}
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
 	cmd.Stdout, cmd.Stderr = out, out
@@ -323,23 +324,4 @@ func (s *Server) Call(action string, in, out any) error {
 		}
 	}
 	return nil
-}
-
-// syncBuffer collects the child's output; the copying goroutines of
-// os/exec write to it while the test may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

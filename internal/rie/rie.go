@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/procgroup"
+	"github.com/auth0-sam-go/authapi/internal/syncbuf"
 )
 
 // Function is one execution environment: the emulator, and the bootstrap
@@ -31,7 +32,7 @@ import (
 type Function struct {
 	url    string
 	cmd    *exec.Cmd
-	out    output
+	out    syncbuf.Buffer
 	exited chan struct{}
 	client *http.Client
 	stop   sync.Once
@@ -211,16 +212,3 @@ func (f *Function) BootstrapPID() int {
 	}
 	return 0
 }
-
-// output collects what the emulator writes.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-func (o *output) String() string { o.mu.Lock(); defer o.mu.Unlock(); return o.buf.String() }

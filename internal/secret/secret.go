@@ -1,5 +1,5 @@
-// Package secret reads the Auth0 client secret from AWS Secrets Manager and
-// caches it. It is the only package in the project that imports the AWS SDK.
+// Package secret reads the Auth0 client secret, and the Management API's
+// client credentials, from AWS Secrets Manager and caches them. It is the only package in the project that imports the AWS SDK.
 package secret
 
 import (
@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/auth0-sam-go/authapi/pkg/auth0"
 )
 
 // Fetcher reads a secret's raw SecretString by ARN or name.
@@ -53,26 +55,62 @@ func Parse(raw string) (string, error) {
 	if s[0] != '{' {
 		return s, nil
 	}
+	obj, err := object(s)
+	if err != nil {
+		return "", err
+	}
+	return field(obj, "client_secret")
+}
+
+// ParseClient extracts a machine-to-machine application's credentials from
+// a SecretString: a JSON object with non-empty strings "client_id" and
+// "client_secret". Errors never quote the value.
+func ParseClient(raw string) (auth0.ClientCredentials, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.HasPrefix(s, "{") {
+		return auth0.ClientCredentials{}, fmt.Errorf(`%w: not a JSON object {"client_id": "...", "client_secret": "..."}`, ErrInvalid)
+	}
+	obj, err := object(s)
+	if err != nil {
+		return auth0.ClientCredentials{}, err
+	}
+	id, err := field(obj, "client_id")
+	if err != nil {
+		return auth0.ClientCredentials{}, err
+	}
+	secret, err := field(obj, "client_secret")
+	if err != nil {
+		return auth0.ClientCredentials{}, err
+	}
+	return auth0.ClientCredentials{ID: id, Secret: secret}, nil
+}
+
+func object(s string) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &obj); err != nil {
 		// encoding/json's messages can quote bytes of the input, so only
 		// the position is reported.
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return "", fmt.Errorf("%w: malformed JSON object (syntax error at byte %d)", ErrInvalid, se.Offset)
+			return nil, fmt.Errorf("%w: malformed JSON object (syntax error at byte %d)", ErrInvalid, se.Offset)
 		}
-		return "", fmt.Errorf("%w: malformed JSON object", ErrInvalid)
+		return nil, fmt.Errorf("%w: malformed JSON object", ErrInvalid)
 	}
-	field, ok := obj["client_secret"]
+	return obj, nil
+}
+
+// field reads a non-empty string member of obj, trimmed.
+func field(obj map[string]json.RawMessage, name string) (string, error) {
+	raw, ok := obj[name]
 	if !ok {
-		return "", fmt.Errorf("%w: JSON object has no \"client_secret\" key", ErrInvalid)
+		return "", fmt.Errorf("%w: JSON object has no %q key", ErrInvalid, name)
 	}
 	var v string
-	if bytes.Equal(bytes.TrimSpace(field), []byte("null")) || json.Unmarshal(field, &v) != nil {
-		return "", fmt.Errorf("%w: \"client_secret\" is not a JSON string", ErrInvalid)
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || json.Unmarshal(raw, &v) != nil {
+		return "", fmt.Errorf("%w: %q is not a JSON string", ErrInvalid, name)
 	}
 	if v = strings.TrimSpace(v); v == "" {
-		return "", fmt.Errorf("%w: \"client_secret\" is empty", ErrInvalid)
+		return "", fmt.Errorf("%w: %q is empty", ErrInvalid, name)
 	}
 	return v, nil
 }

@@ -16,52 +16,65 @@ const (
 	RetryInterval = 5 * time.Second
 )
 
-// Option configures a Store.
-type Option func(*Store)
+// Option configures a Store or a ClientStore.
+type Option func(*settings)
+
+type settings struct {
+	timeout time.Duration
+	now     func() time.Time
+}
 
 // WithTimeout replaces DefaultTimeout.
-func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
 
 // WithClock replaces time.Now for the retry interval (tests). Fetch
 // timeouts still use real time.
-func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
 
-// Store caches one parsed secret. A Lambda instance serves one request at a
-// time, so callers simply queue on one lock; a fetch is bounded, and so is
-// the wait.
-type Store struct {
+// Cache caches one secret, parsed into a T. A Lambda instance serves one
+// request at a time, so callers simply queue on one lock; a fetch is
+// bounded, and so is the wait.
+type Cache[T comparable] struct {
 	fetcher Fetcher
 	id      string
-	timeout time.Duration
-	now     func() time.Time
+	parse   func(raw string) (T, error)
+	settings
 
 	mu        sync.Mutex
-	value     string    // "" until a fetch succeeds: Parse never returns ""
+	value     T         // the zero T until a fetch succeeds: parse never returns it
 	err       error     // the last fetch's failure; nil after a success
 	notBefore time.Time // no fetch after a failure, and no refresh, before this
 }
 
+// Store caches the application's client secret (see Parse).
+type Store = Cache[string]
+
+func newCache[T comparable](f Fetcher, id string, parse func(string) (T, error), opts []Option) *Cache[T] {
+	c := &Cache[T]{fetcher: f, id: id, parse: parse, settings: settings{timeout: DefaultTimeout, now: time.Now}}
+	for _, o := range opts {
+		o(&c.settings)
+	}
+	return c
+}
+
 // NewStore returns a Store that reads secret id through f.
 func NewStore(f Fetcher, id string, opts ...Option) *Store {
-	s := &Store{fetcher: f, id: id, timeout: DefaultTimeout, now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+	return newCache(f, id, Parse, opts)
 }
 
 // Get returns the cached secret, fetching it if there is none. After a
 // failed fetch, calls within RetryInterval return that error without
 // fetching (a broken secret is not hammered); later calls fetch again, so
 // the function recovers without a cold start. Errors are *Error.
-func (s *Store) Get(ctx context.Context) (string, error) {
+func (s *Cache[T]) Get(ctx context.Context) (T, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.value != "" {
+	var zero T
+	if s.value != zero {
 		return s.value, nil
 	}
 	if s.err != nil && s.now().Before(s.notBefore) {
-		return "", s.err
+		return zero, s.err
 	}
 	return s.fetch(ctx, false)
 }
@@ -71,38 +84,39 @@ func (s *Store) Get(ctx context.Context) (string, error) {
 // it returns the cached value, or the last error if there is none. If the
 // re-read fails, Refresh returns the error but Get keeps serving the old
 // value.
-func (s *Store) Refresh(ctx context.Context) (string, error) {
+func (s *Cache[T]) Refresh(ctx context.Context) (T, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.now().Before(s.notBefore) {
-		if s.value != "" {
+		var zero T
+		if s.value != zero {
 			return s.value, nil
 		}
-		return "", s.err
+		return zero, s.err
 	}
 	return s.fetch(ctx, true)
 }
 
-func (s *Store) fetch(ctx context.Context, refresh bool) (string, error) {
+func (s *Cache[T]) fetch(ctx context.Context, refresh bool) (T, error) {
 	fctx, cancel := context.WithTimeout(ctx, s.timeout)
 	raw, err := s.fetcher.Fetch(fctx, s.id)
 	cancel()
-	var v string
+	var v, zero T
 	if err == nil {
-		v, err = Parse(raw)
+		v, err = s.parse(raw)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up; that says nothing about the secret, so
 			// neither record nor throttle.
-			return "", &Error{ID: s.id, Err: err}
+			return zero, &Error{ID: s.id, Err: err}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %s: %w", s.timeout, err)
 		}
 		s.err = &Error{ID: s.id, Err: err}
 		s.notBefore = s.now().Add(RetryInterval)
-		return "", s.err
+		return zero, s.err
 	}
 	s.value, s.err = v, nil
 	if refresh {

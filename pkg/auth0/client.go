@@ -19,9 +19,28 @@ import (
 // misbehaving proxy must not make us buffer megabytes.
 const maxBody = 64 << 10
 
-// PasswordRealmGrant asks for a token in a named connection (the realm), so
-// the tenant needs no "Default Directory".
-const PasswordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
+// Grants TokenRequest.Grant names, as Auth0 spells them.
+const (
+	// PasswordRealmGrant asks for a token in a named connection (the realm),
+	// so the tenant needs no "Default Directory". It is the default grant.
+	PasswordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
+	// RefreshTokenGrant trades a refresh token for a new token set.
+	RefreshTokenGrant = "refresh_token"
+	// AuthorizationCodeGrant trades a code from Universal Login.
+	AuthorizationCodeGrant = "authorization_code"
+	// MFAOTPGrant trades an mfa_token and an authenticator app's code.
+	MFAOTPGrant = "http://auth0.com/oauth/grant-type/mfa-otp"
+	// MFAOOBGrant trades an mfa_token and an out-of-band challenge: with the
+	// binding code sent by SMS or email, or polled until a push is approved.
+	MFAOOBGrant = "http://auth0.com/oauth/grant-type/mfa-oob"
+	// MFARecoveryCodeGrant trades an mfa_token and a recovery code; the
+	// answer may carry a new recovery code.
+	MFARecoveryCodeGrant = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
+)
+
+func isMFAGrant(grant string) bool {
+	return grant == MFAOTPGrant || grant == MFAOOBGrant || grant == MFARecoveryCodeGrant
+}
 
 // Client calls the Auth0 Authentication API. It is safe for concurrent use
 // and meant to be built once per process.
@@ -30,6 +49,8 @@ type Client struct {
 	http      *http.Client
 	signupURL string
 	tokenURL  string
+	revokeURL string
+	resetURL  string
 	// retryDelay is the jittered pause before the token call's one retry.
 	retryDelay func() time.Duration
 }
@@ -44,6 +65,8 @@ func NewClient(cfg Config, hc *http.Client) *Client {
 		http:       hc,
 		signupURL:  cfg.BaseURL + "/dbconnections/signup",
 		tokenURL:   cfg.BaseURL + "/oauth/token",
+		revokeURL:  cfg.BaseURL + "/oauth/revoke",
+		resetURL:   cfg.BaseURL + "/dbconnections/change_password",
 		retryDelay: func() time.Duration { return 50*time.Millisecond + rand.N(100*time.Millisecond) },
 	}
 }
@@ -110,7 +133,7 @@ func (c *Client) Signup(ctx context.Context, email, password string) (SignupResu
 	var a signupAnswer
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK && status != http.StatusCreated {
-			return parseError(status, header, data, classifySignup)
+			return parseError(status, header, data, classifySignup, password)
 		}
 		if json.Unmarshal(data, &a) != nil {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable signup answer"}
@@ -129,14 +152,32 @@ func (c *Client) Signup(ctx context.Context, email, password string) (SignupResu
 	return SignupResult{ID: a.ID, Email: a.Email, EmailVerified: a.EmailVerified}, nil
 }
 
-// TokenRequest is one Resource Owner Password login.
+// TokenRequest is one call to /oauth/token. Grant chooses which fields
+// are sent; the others are ignored.
 type TokenRequest struct {
-	Username     string
-	Password     string
+	// Grant is one of the *Grant constants; "" means PasswordRealmGrant.
+	Grant        string
 	ClientSecret string
 	// ClientIP is the end user's address, sent as auth0-forwarded-for so
 	// brute-force protection sees the user rather than this server.
 	ClientIP string
+
+	// PasswordRealmGrant.
+	Username string
+	Password string
+	// RefreshTokenGrant.
+	RefreshToken string
+	// AuthorizationCodeGrant; CodeVerifier only with PKCE.
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	// The MFA grants: MFAToken and OTP, OOBCode (and BindingCode when the
+	// code was sent to the user) or RecoveryCode.
+	MFAToken     string
+	OTP          string
+	OOBCode      string
+	BindingCode  string
+	RecoveryCode string
 }
 
 // Token is Auth0's successful token answer.
@@ -147,20 +188,32 @@ type Token struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// RecoveryCode replaces the one an mfa-recovery-code grant used up: the
+	// user must be shown it.
+	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
-// Token logs a user in with the password-realm grant. A failure that says
-// nothing about the credentials (5xx, dropped connection) is retried once
-// after a short jittered pause, when the deadline leaves room for it.
+// Token asks Auth0 for tokens with tr's grant. Only the password grant is
+// retried: a failure that says nothing about the credentials (5xx, dropped
+// connection) is retried once after a short jittered pause, when the
+// deadline leaves room for it. Other grants spend what they send (a code is
+// single use; with rotation a replayed refresh token revokes its family),
+// so their failures go back to the caller.
 func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
-	form := url.Values{
-		"grant_type": {PasswordRealmGrant}, "realm": {c.cfg.Connection}, "scope": {c.cfg.Scope},
-		"audience": {c.cfg.Audience}, "client_id": {c.cfg.ClientID}, "client_secret": {tr.ClientSecret},
-		"username": {tr.Username}, "password": {tr.Password},
-	}.Encode()
-	tok, err := c.token(ctx, form, tr.ClientIP)
+	if tr.Grant == "" {
+		tr.Grant = PasswordRealmGrant
+	}
+	values, err := c.tokenForm(tr)
+	if err != nil {
+		return Token{}, err
+	}
+	form := values.Encode()
+	classify := func(e *Error) { classifyToken(e, tr.Grant) }
+	sent := []string{tr.ClientSecret, tr.Password, tr.RefreshToken, tr.Code, tr.CodeVerifier,
+		tr.MFAToken, tr.OTP, tr.OOBCode, tr.BindingCode, tr.RecoveryCode}
+	tok, err := c.token(ctx, form, tr.ClientIP, classify, sent)
 	var e *Error
-	if errors.As(err, &e) && e.Kind == KindUpstream {
+	if tr.Grant == PasswordRealmGrant && errors.As(err, &e) && e.Kind == KindUpstream {
 		delay := c.retryDelay()
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay+time.Second {
 			return tok, err
@@ -170,12 +223,49 @@ func (c *Client) Token(ctx context.Context, tr TokenRequest) (Token, error) {
 			return tok, err
 		case <-time.After(delay):
 		}
-		return c.token(ctx, form, tr.ClientIP)
+		return c.token(ctx, form, tr.ClientIP, classify, sent)
 	}
 	return tok, err
 }
 
-func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error) {
+// tokenForm is the /oauth/token body of tr's grant.
+func (c *Client) tokenForm(tr TokenRequest) (url.Values, error) {
+	form := url.Values{"grant_type": {tr.Grant}, "client_id": {c.cfg.ClientID}, "client_secret": {tr.ClientSecret}}
+	switch tr.Grant {
+	case PasswordRealmGrant:
+		form.Set("realm", c.cfg.Connection)
+		form.Set("scope", c.cfg.Scope)
+		form.Set("audience", c.cfg.Audience)
+		form.Set("username", tr.Username)
+		form.Set("password", tr.Password)
+	case RefreshTokenGrant:
+		// Without scope Auth0 grants the login's scopes again.
+		form.Set("refresh_token", tr.RefreshToken)
+	case AuthorizationCodeGrant:
+		form.Set("code", tr.Code)
+		form.Set("redirect_uri", tr.RedirectURI)
+		if tr.CodeVerifier != "" {
+			form.Set("code_verifier", tr.CodeVerifier)
+		}
+	case MFAOTPGrant:
+		form.Set("mfa_token", tr.MFAToken)
+		form.Set("otp", tr.OTP)
+	case MFAOOBGrant:
+		form.Set("mfa_token", tr.MFAToken)
+		form.Set("oob_code", tr.OOBCode)
+		if tr.BindingCode != "" {
+			form.Set("binding_code", tr.BindingCode)
+		}
+	case MFARecoveryCodeGrant:
+		form.Set("mfa_token", tr.MFAToken)
+		form.Set("recovery_code", tr.RecoveryCode)
+	default:
+		return nil, fmt.Errorf("auth0: unknown grant %q", tr.Grant)
+	}
+	return form, nil
+}
+
+func (c *Client) token(ctx context.Context, form, clientIP string, classify func(*Error), sent []string) (Token, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form))
 	if err != nil {
 		return Token{}, err
@@ -187,7 +277,7 @@ func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error
 	var t Token
 	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
 		if status != http.StatusOK {
-			return parseError(status, header, data, classifyToken)
+			return parseError(status, header, data, classify, sent...)
 		}
 		if json.Unmarshal(data, &t) != nil || t.AccessToken == "" {
 			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
@@ -198,6 +288,53 @@ func (c *Client) token(ctx context.Context, form, clientIP string) (Token, error
 		return Token{}, err
 	}
 	return t, nil
+}
+
+// Revoke revokes a refresh token (and, as Auth0 does, the tokens rotated
+// from it). An unknown or already revoked token is not an error: Auth0
+// answers 200 for those too (RFC 7009 2.2). It is not retried; revoking
+// again is harmless, so the caller may.
+func (c *Client) Revoke(ctx context.Context, refreshToken, clientSecret string) error {
+	form := url.Values{"client_id": {c.cfg.ClientID}, "client_secret": {clientSecret}, "token": {refreshToken}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.revokeURL, strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(ctx, req, func(status int, header http.Header, data []byte) error {
+		if status != http.StatusOK {
+			return parseError(status, header, data, classifyRevoke, clientSecret, refreshToken)
+		}
+		return nil
+	})
+}
+
+type changePasswordRequest struct {
+	ClientID   string `json:"client_id"`
+	Email      string `json:"email"`
+	Connection string `json:"connection"`
+}
+
+// ChangePassword asks Auth0 to email a password-reset link to email.
+// Auth0 answers the same for unknown addresses, so nil says nothing about
+// whether the account exists. It needs no client secret, and is never
+// retried: each call may send an email.
+func (c *Client) ChangePassword(ctx context.Context, email string) error {
+	body, err := json.Marshal(changePasswordRequest{ClientID: c.cfg.ClientID, Email: email, Connection: c.cfg.Connection})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.resetURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return c.do(ctx, req, func(status int, header http.Header, data []byte) error {
+		if status != http.StatusOK {
+			return parseError(status, header, data, classifyChangePassword)
+		}
+		return nil
+	})
 }
 
 // do sends req, reads at most maxBody bytes of the answer and hands them to

@@ -37,19 +37,57 @@ const (
 	KindClientRejected
 	// KindMisconfigured: the tenant or this deployment is set up wrongly.
 	KindMisconfigured
+	// KindSessionExpired: the refresh token is invalid, expired, revoked or
+	// reused, or its user is gone: the user must sign in again.
+	KindSessionExpired
+	// KindInvalidGrant: the authorization code is bad, expired or used, or
+	// the redirect URI or PKCE verifier does not match it.
+	KindInvalidGrant
+	// KindMFARequired: the password was right and the tenant wants a
+	// second factor; Error.MFAToken carries the way forward.
+	KindMFARequired
+	// KindInvalidMFACode: a wrong or expired OTP, binding, OOB or recovery
+	// code.
+	KindInvalidMFACode
+	// KindMFATokenInvalid: the mfa_token is expired, malformed or another
+	// client's: the user must sign in again.
+	KindMFATokenInvalid
+	// KindAuthorizationPending: an out-of-band challenge is not approved
+	// yet; poll again.
+	KindAuthorizationPending
+	// KindSlowDown: the out-of-band challenge is polled too often.
+	KindSlowDown
+	// KindAlreadyEnrolled: the user has a factor; challenge it rather than
+	// enroll another.
+	KindAlreadyEnrolled
+	// KindEnrollmentRequired: the user has no factor this application can
+	// challenge.
+	KindEnrollmentRequired
+	// KindNotFound: the Management API has no such user.
+	KindNotFound
 )
 
 var kindNames = [...]string{
-	KindUpstream:           "upstream",
-	KindTimeout:            "timeout",
-	KindInvalidSignup:      "invalid_signup",
-	KindWeakPassword:       "weak_password",
-	KindInvalidCredentials: "invalid_credentials",
-	KindAccessDenied:       "access_denied",
-	KindTooManyAttempts:    "too_many_attempts",
-	KindRateLimited:        "rate_limited",
-	KindClientRejected:     "client_rejected",
-	KindMisconfigured:      "misconfigured",
+	KindUpstream:             "upstream",
+	KindTimeout:              "timeout",
+	KindInvalidSignup:        "invalid_signup",
+	KindWeakPassword:         "weak_password",
+	KindInvalidCredentials:   "invalid_credentials",
+	KindAccessDenied:         "access_denied",
+	KindTooManyAttempts:      "too_many_attempts",
+	KindRateLimited:          "rate_limited",
+	KindClientRejected:       "client_rejected",
+	KindMisconfigured:        "misconfigured",
+	KindSessionExpired:       "session_expired",
+	KindInvalidGrant:         "invalid_grant",
+	KindMFARequired:          "mfa_required",
+	KindInvalidMFACode:       "invalid_mfa_code",
+	KindMFATokenInvalid:      "mfa_token_invalid",
+	KindAuthorizationPending: "authorization_pending",
+	KindSlowDown:             "slow_down",
+	KindAlreadyEnrolled:      "already_enrolled",
+	KindEnrollmentRequired:   "enrollment_required",
+	KindNotFound:             "not_found",
 }
 
 func (k Kind) String() string {
@@ -78,6 +116,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the transport error, when there was one.
 	Err error
+	// MFAToken is the mfa_token of an mfa_required answer: a 10-minute
+	// credential, so Error() never prints it.
+	MFAToken string
+	// management marks a failure of the Management API or of its
+	// client-credentials token, whose fixes Hint names differently.
+	management bool
 }
 
 func (e *Error) Error() string {
@@ -220,6 +264,7 @@ type wireError struct {
 	Policy           string          `json:"policy"`
 	Error            json.RawMessage `json:"error"`
 	ErrorDescription string          `json:"error_description"`
+	MFAToken         string          `json:"mfa_token"`
 }
 
 type wireRules struct {
@@ -241,8 +286,10 @@ func boundRules(rules []PasswordRule) []PasswordRule {
 }
 
 // parseError decodes an error answer. A body that is not one of Auth0's
-// shapes still gives an *Error, with the status deciding the Kind.
-func parseError(status int, header http.Header, body []byte, classify func(*Error)) *Error {
+// shapes still gives an *Error, with the status deciding the Kind. sent are
+// the credentials the request carried: an answer that echoes one keeps it
+// as "[redacted]".
+func parseError(status int, header http.Header, body []byte, classify func(*Error), sent ...string) *Error {
 	e := &Error{Status: status}
 	var w wireError
 	if err := json.Unmarshal(body, &w); err == nil {
@@ -262,6 +309,11 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		if w.ErrorDescription != "" {
 			e.Description = w.ErrorDescription
 		}
+		if len(w.MFAToken) <= maxMFAToken {
+			// A longer one is not Auth0's (theirs are under 1 KiB) and is
+			// not passed on.
+			e.MFAToken = w.MFAToken
+		}
 		if len(w.Description) > 0 {
 			var text string
 			var rules wireRules
@@ -278,13 +330,27 @@ func parseError(status int, header http.Header, body []byte, classify func(*Erro
 		e.Description = "unreadable error body"
 		return e
 	}
-	e.Description = clip(e.Description, maxDescription)
-	e.Policy = clip(e.Policy, 4*maxRuleText)
+	// Redacted before clipping, so no prefix of a credential is left. The
+	// code and name too: Error() and the logs show them.
+	e.Code, e.Name = redact(e.Code, sent), redact(e.Name, sent)
+	e.Description = clip(redact(e.Description, sent), maxDescription)
+	e.Policy = clip(redact(e.Policy, sent), 4*maxRuleText)
 	classify(e)
 	if e.Kind == KindRateLimited || e.Kind == KindTooManyAttempts {
 		e.RetryAfter = retryAfter(header, time.Now())
 	}
 	return e
+}
+
+// redact replaces each of sent in s; values too short to be credentials
+// are left, lest common words vanish.
+func redact(s string, sent []string) string {
+	for _, v := range sent {
+		if len(v) >= 4 && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
 }
 
 // tooManyKind tells brute-force protection (too_many_attempts) from the
@@ -320,7 +386,13 @@ func classifySignup(e *Error) {
 	}
 }
 
-func classifyToken(e *Error) {
+// classifyToken reads an /oauth/token error; what invalid_grant means
+// depends on the grant that was sent.
+func classifyToken(e *Error, grant string) {
+	if isMFAGrant(grant) {
+		classifyMFA(e)
+		return
+	}
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Status == http.StatusTooManyRequests:
@@ -334,13 +406,22 @@ func classifyToken(e *Error) {
 	case desc == "user is blocked":
 		// Seen with both "unauthorized" (401) and "invalid_grant" (403).
 		e.Kind = KindAccessDenied
-	case e.Code == "invalid_grant":
-		e.Kind = KindInvalidCredentials
 	case e.Code == "invalid_client",
 		e.Code == "access_denied" && e.Status == http.StatusUnauthorized && desc == "unauthorized":
 		e.Kind = KindClientRejected
+	case grant == RefreshTokenGrant && (e.Code == "invalid_grant" ||
+		e.Code == "access_denied" && strings.Contains(desc, "refresh token")):
+		// Unknown, expired, revoked or reused token, or a deleted user; older
+		// tenants said access_denied. Whatever the cause: sign in again.
+		e.Kind = KindSessionExpired
+	case grant == AuthorizationCodeGrant && e.Code == "invalid_grant":
+		e.Kind = KindInvalidGrant
+	case e.Code == "invalid_grant":
+		e.Kind = KindInvalidCredentials
 	case e.Code == "access_denied" && strings.HasPrefix(desc, "service not found"):
 		e.Kind = KindMisconfigured // unknown audience
+	case e.Code == "mfa_required" && e.MFAToken != "":
+		e.Kind = KindMFARequired
 	case e.Code == "access_denied", e.Code == "mfa_required", e.Code == "password_leaked",
 		e.Code == "requires_verification", e.Code == "unauthorized":
 		e.Kind = KindAccessDenied
@@ -348,6 +429,39 @@ func classifyToken(e *Error) {
 		e.Code == "invalid_request", e.Code == "invalid_scope", e.Code == "server_error":
 		// Our input is validated before it is sent, so these are our settings:
 		// grant not enabled, unknown realm, disabled connection, bad scope.
+		e.Kind = KindMisconfigured
+	default:
+		e.Kind = KindUpstream
+	}
+}
+
+// classifyRevoke reads an /oauth/revoke error: the token is checked before
+// it is sent, so a 4xx is about our client or settings.
+func classifyRevoke(e *Error) {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		e.Kind = tooManyKind(e.Code)
+	case e.Status >= 500:
+		e.Kind = KindUpstream
+	case e.Code == "invalid_client" || e.Status == http.StatusUnauthorized:
+		e.Kind = KindClientRejected
+	case e.Status >= 400:
+		e.Kind = KindMisconfigured
+	default:
+		e.Kind = KindUpstream
+	}
+}
+
+// classifyChangePassword reads a /dbconnections/change_password error: the
+// email is checked before it is sent, so a 4xx means the client id or
+// connection is wrong. Every 429 is a rate limit (no login is attempted).
+func classifyChangePassword(e *Error) {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
+		e.Kind = KindRateLimited
+	case e.Status >= 500:
+		e.Kind = KindUpstream
+	case e.Status >= 400:
 		e.Kind = KindMisconfigured
 	default:
 		e.Kind = KindUpstream
@@ -379,12 +493,24 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // Hint tells an operator what to fix in the Auth0 dashboard or the stack's
 // settings when Kind is KindMisconfigured or KindClientRejected.
 func (e *Error) Hint() string {
+	if e.management {
+		return managementHint(e)
+	}
 	desc := strings.ToLower(e.Description)
 	switch {
 	case e.Kind == KindClientRejected:
 		return "Auth0 rejected the client credentials: check AUTH0_CLIENT_ID and that the secret in Secrets Manager is the application's current Client Secret"
 	case e.Code == "unauthorized_client":
-		return "enable the Password grant: Applications > (your app) > Advanced Settings > Grant Types"
+		grant := "Password"
+		switch {
+		case strings.Contains(desc, "'refresh_token'"):
+			grant = "Refresh Token"
+		case strings.Contains(desc, "'authorization_code'"):
+			grant = "Authorization Code"
+		case strings.Contains(desc, "grant-type/mfa-"):
+			grant = "MFA"
+		}
+		return "enable the " + grant + " grant: Applications > (your app) > Advanced Settings > Grant Types"
 	case strings.HasPrefix(desc, "service not found"):
 		return "AUTH0_TOKEN_AUDIENCE matches no API: use an identifier from Applications > APIs"
 	case strings.Contains(desc, "default connection"):
@@ -395,6 +521,8 @@ func (e *Error) Hint() string {
 		return "check AUTH0_CONNECTION names a database connection that is enabled for the application"
 	case e.Code == "invalid_scope":
 		return "check AUTH0_SCOPE"
+	case strings.Contains(desc, "mfa") || strings.Contains(desc, "authenticator") || strings.Contains(desc, "challenge"):
+		return "check the MFA settings: the MFA grant on the application (Advanced Settings > Grant Types) and the factors enabled under Security > Multi-factor Auth"
 	case e.Status == 401 || e.Status == 403 || e.Status == 404:
 		return "check AUTH0_TOKEN_ISSUER and AUTH0_CLIENT_ID"
 	}

@@ -55,7 +55,7 @@ func TestClassifyTokenCatalogue(t *testing.T) {
 		{401, `{"error": "invalid_client", "error_description": "Client authentication failed"}`, KindClientRejected},
 		{403, `{"error": "access_denied", "error_description": "Service not found: https://nope"}`, KindMisconfigured},
 		{403, `{"error": "access_denied", "error_description": "Only staff may log in"}`, KindAccessDenied},
-		{403, `{"error": "mfa_required", "error_description": "Multifactor authentication required", "mfa_token": "Fe26...Ha", "mfa_requirements": {"challenge": [{"type": "otp"}]}}`, KindAccessDenied},
+		{403, `{"error": "mfa_required", "error_description": "Multifactor authentication required", "mfa_token": "Fe26...Ha", "mfa_requirements": {"challenge": [{"type": "otp"}]}}`, KindMFARequired},
 		{429, `{"error": "too_many_attempts", "error_description": "Your account has been blocked after multiple consecutive login attempts."}`, KindTooManyAttempts},
 		{401, `{"error": "password_leaked", "error_description": "This login attempt has been blocked because the password you're using was previously disclosed through a data breach (not in this application)."}`, KindAccessDenied},
 		{401, `{"error": "unauthorized", "error_description": "user is blocked"}`, KindAccessDenied},
@@ -68,7 +68,7 @@ func TestClassifyTokenCatalogue(t *testing.T) {
 		{418, `{"error": "teapot"}`, KindUpstream},
 	}
 	for _, c := range cases {
-		e := parseError(c.status, http.Header{}, []byte(c.body), classifyToken)
+		e := parseError(c.status, http.Header{}, []byte(c.body), passwordGrant)
 		if e.Kind != c.kind {
 			t.Errorf("%d %s: kind %v, want %v", c.status, c.body, e.Kind, c.kind)
 		}
@@ -161,3 +161,6 @@ func TestRuleTextSubstitutes(t *testing.T) {
 		}
 	}
 }
+
+// passwordGrant classifies as for the password grant.
+func passwordGrant(e *Error) { classifyToken(e, PasswordRealmGrant) }

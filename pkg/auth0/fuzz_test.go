@@ -23,7 +23,7 @@ const leakMark = "zzLEAK-"
 
 var (
 	signupKinds = []Kind{KindUpstream, KindInvalidSignup, KindWeakPassword, KindTooManyAttempts, KindRateLimited, KindMisconfigured}
-	tokenKinds  = []Kind{KindUpstream, KindInvalidCredentials, KindAccessDenied, KindTooManyAttempts, KindRateLimited, KindClientRejected, KindMisconfigured}
+	tokenKinds  = []Kind{KindUpstream, KindInvalidCredentials, KindAccessDenied, KindTooManyAttempts, KindRateLimited, KindClientRejected, KindMisconfigured, KindMFARequired}
 )
 
 // FuzzParseError feeds any status, body and rate-limit headers to the
@@ -35,7 +35,7 @@ var (
 // 1 s and 1 h that honours a far-off reset; a 5xx is never blamed on the
 // user; Error(), Hint() and UnmetRules() are valid UTF-8 and never carry the
 // value of mfa_token, client_secret, password or a token field, and do not
-// depend on those fields at all.
+// depend on those fields at all (but for mfa_token deciding KindMFARequired).
 func FuzzParseError(f *testing.F) {
 	for _, s := range []struct {
 		status int
@@ -72,7 +72,7 @@ func FuzzParseError(f *testing.F) {
 		if retryAfterHeader != "" {
 			h.Set("Retry-After", retryAfterHeader)
 		}
-		classify := classifyToken
+		classify := passwordGrant
 		if signup {
 			classify = classifySignup
 		}
@@ -101,7 +101,11 @@ func FuzzParseError(f *testing.F) {
 			}
 		}
 		for _, k := range sensitiveKeys {
-			delete(obj, k)
+			// An mfa_token is what makes mfa_required a way forward
+			// rather than a refusal: it may decide the Kind.
+			if k != "mfa_token" {
+				delete(obj, k)
+			}
 		}
 		stripped, _ := json.Marshal(obj)
 		without := parseError(status, h, stripped, classify)
