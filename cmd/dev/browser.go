@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/auth0-sam-go/authapi/examples/browser"
@@ -13,7 +14,8 @@ import (
 // The reference browser client (examples/browser) is served from its own
 // origin, WEB_PORT (default 3001) on the API's host, so the browser applies
 // CORS to every API call exactly as it does for an app calling a deployed
-// stack. The default allowed origins include it.
+// stack. DefaultCorsOrigins includes it.
+const defaultWebPort = "3001"
 
 // pageHandler serves the page. A visit without ?api= is sent to the same
 // page with the API's URL on the host the browser used (localhost or
@@ -41,7 +43,7 @@ func startPage(apiAddr net.Addr) (*http.Server, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, envOr("WEB_PORT", "3001")))
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, envOr("WEB_PORT", defaultWebPort)))
 	if err != nil {
 		return nil, "", fmt.Errorf("browser client: %w (set WEB_PORT to another port, and allow its origin in CORS)", err)
 	}
@@ -51,5 +53,9 @@ func startPage(apiAddr net.Addr) (*http.Server, string, error) {
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return srv, "http://" + net.JoinHostPort(host, port) + "/", nil
+	origin := "http://" + net.JoinHostPort(host, port)
+	if _, ok := parseOrigins(envOr("CORS_ORIGINS", DefaultCorsOrigins)).allowed(origin); !ok {
+		fmt.Fprintf(os.Stderr, "CORS_ORIGINS lacks %s: the browser will block the page's calls until you add it\n", origin)
+	}
+	return srv, origin + "/", nil
 }
