@@ -32,9 +32,12 @@ import (
 // the API on one port, the page on another (so every call is cross-origin
 // and the browser enforces CORS), and the embedded Auth0 emulator.
 
-// chromiumPath finds a Chromium or Chrome to drive.
+// chromiumPath finds a Chromium or Chrome to drive, or skips the test.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the browser tests start Chromium")
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -87,14 +90,14 @@ type tab struct {
 	console []chromedp.ConsoleMessage
 }
 
-// openPage starts Chromium with a fresh profile, opens url and waits for
+// openPage starts chromium with a fresh profile, opens url and waits for
 // the page to have set itself up.
-func openPage(t *testing.T, url string) *tab {
+func openPage(t *testing.T, chromium, url string) *tab {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(t.TempDir()),
-		// Root in a container has no sandbox to use.
+		// Chromium refuses to run as root with its sandbox (CI runs as root).
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		// No connection of Chromium's own (updates, field trials, QUIC
@@ -110,19 +113,22 @@ func openPage(t *testing.T, url string) *tab {
 	bound, cancelBound := context.WithTimeout(context.Background(), 3*time.Minute)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(bound, opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		cancelAlloc()
 		cancelBound()
-	})
+	}
 	if err := chromedp.Do(ctx); err != nil {
+		stop()
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	p := &tab{t: t, ctx: ctx}
 	messages := chromedp.Console(ctx)
+	collected := make(chan struct{})
 	go func() {
+		defer close(collected)
 		for m, err := range messages {
-			if err != nil {
+			if err != nil || m.Text == consoleEnd {
 				return
 			}
 			p.mu.Lock()
@@ -130,11 +136,24 @@ func openPage(t *testing.T, url string) *tab {
 			p.mu.Unlock()
 		}
 	}()
-	t.Cleanup(p.checkConsole)
+	t.Cleanup(func() {
+		// The page's messages come in order: once the marker is in, all
+		// the others are.
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`console.debug('`+consoleEnd+`')`)); err != nil {
+			t.Errorf("ending the console: %v", err)
+			stop()
+		}
+		<-collected
+		stop()
+		p.checkConsole()
+	})
 	p.do(chromedp.Navigate(url))
 	p.waitOutcome("load")
 	return p
 }
+
+// consoleEnd marks the end of the page's console messages.
+const consoleEnd = "end of the test"
 
 // An API error answer is a network log entry in Chromium's console; the
 // page shows those itself. Any other error is a failure.
@@ -258,11 +277,9 @@ const goodPassword = "Correct-Horse-42"
 // refresh, three calls sharing one refresh, sign out, password reset, and
 // a session kept across a reload in sessionStorage.
 func TestBrowserJourney(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
+	chromium := chromiumPath(t)
 	dev := startDevStack(t, auth0test.Config{})
-	p := openPage(t, dev.page)
+	p := openPage(t, chromium, dev.page)
 
 	if got := p.text("origin"); got != dev.pageOrigin {
 		t.Fatalf("#origin shows %q, want %q", got, dev.pageOrigin)
@@ -414,11 +431,9 @@ func wrongTOTP(secret string) string {
 // uses the recovery code shown at enrollment and gets a new one, and the
 // used code is refused after that.
 func TestBrowserMFAJourney(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
+	chromium := chromiumPath(t)
 	dev := startDevStack(t, auth0test.Config{MFARequired: true})
-	p := openPage(t, dev.page)
+	p := openPage(t, chromium, dev.page)
 
 	p.set("email", "mfa@example.com")
 	p.set("password", goodPassword)
