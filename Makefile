@@ -50,7 +50,7 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 	cfn-lint template.yaml
 	openapi-spec-validator api/openapi.yaml
 
-dev: ## serve the API on http://127.0.0.1:$(PORT) (embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
+dev: ## serve the API on http://127.0.0.1:$(PORT) and the browser client on :3001 (WEB_PORT) (embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
 	PORT=$(PORT) MFA=$(MFA) go run ./cmd/dev
 
 HOST_GOARCH := $(shell go env GOARCH)
