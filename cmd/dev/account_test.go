@@ -17,8 +17,9 @@ import (
 // Issue 12's walk through make dev: signup, token, DELETE /me with a wrong
 // then the right password, login refused, and a verification email.
 func TestDevServerAccountRoutes(t *testing.T) {
-	t.Setenv(auth0.EnvIssuer, "") // the embedded emulator
-	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", nil)
+	t.Setenv(auth0.EnvIssuer, "") // the embedded emulator, started as make dev starts it
+	t.Setenv("AUTH0_EMULATOR_ADDR", "127.0.0.1:0")
+	cfg, secrets, stop, err := emulator(api.NewLogger(io.Discard), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,22 +175,17 @@ func emulator(logger *slog.Logger, mfaRequired bool) (auth0.Config, api.SecretSo
 	} else {
 		ln.Close()
 	}
-	cfg, secrets, stop, err := emulatorWith(auth0test.Config{Addr: addr, OnMessage: printMessage(logger), MFARequired: mfaRequired})
+	cfg, secrets, stop, err := emulatorAt(addr, printMessage(logger), mfaRequired)
 	fmt.Fprintf(os.Stderr, "No AUTH0_TOKEN_ISSUER set: using the embedded Auth0 emulator.\n")
 	fmt.Fprintf(os.Stderr, "  issuer   %s\n  audience %s\n  jwks     %s\n", cfg.Issuer(), cfg.Audience, cfg.JWKSURL())
 	return cfg, secrets, stop, err
 }
 
-// emulatorAt starts auth0test on addr and returns the settings to use it.
-// onMessage gets each email or SMS it sends.
-func emulatorAt(addr string, onMessage func(auth0test.Message)) (auth0.Config, api.SecretSource, func(), error) {
-	return emulatorWith(auth0test.Config{Addr: addr, OnMessage: onMessage, M2M: devM2M})
-}
-
-// emulatorWith starts auth0test with c and returns the settings to use it.
-func emulatorWith(c auth0test.Config) (auth0.Config, api.SecretSource, func(), error) {
-	srv := auth0test.NewServer(c)
-	c = srv.Config()
+// emulatorAt starts auth0test on addr, as make dev runs it, and returns the
+// settings to use it. onMessage gets each email or SMS it sends.
+func emulatorAt(addr string, onMessage func(auth0test.Message), mfaRequired bool) (auth0.Config, api.SecretSource, func(), error) {
+	srv := auth0test.NewServer(auth0test.Config{Addr: addr, OnMessage: onMessage, MFARequired: mfaRequired, M2M: devM2M})
+	c := srv.Config()
 	cfg := auth0.Config{BaseURL: srv.URL, ClientID: c.ClientID, Audience: c.Audience,
 		Connection: c.Connection, Scope: devScope}
 	return cfg, staticSecret(c.ClientSecret), srv.Close, nil

@@ -24,7 +24,7 @@ type local struct {
 func newLocal(t *testing.T, origins string) *local {
 	t.Helper()
 	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
-	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)))
+	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)), false)
 	if err != nil {
 		t.Fatal(err)
 	}

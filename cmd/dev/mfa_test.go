@@ -20,8 +20,7 @@ import (
 func newLocalMFA(t *testing.T, opts ...api.TokenOption) *local {
 	t.Helper()
 	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
-	cfg, secrets, stop, err := emulatorWith(auth0test.Config{Addr: "127.0.0.1:0", MFARequired: true,
-		OnMessage: printMessage(api.NewLogger(l.messages))})
+	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func accessDeniedMessage(a0 *auth0.Error) string {
 	}
 	switch a0.Code {
 	case "mfa_required":
-		return "This account requires multi-factor authentication, which this endpoint does not support."
+		return "This account requires a second factor, but Auth0 gave no way to provide one. Sign in again."
 	case "password_leaked":
 		return "This login was blocked because the password appeared in a data breach. Check your email for how to reset it."
 	case "unauthorized":

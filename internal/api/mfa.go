@@ -254,10 +254,8 @@ func decodeMFABody(ev *events.APIGatewayV2HTTPRequest, spec bodySpec) (fields, e
 	if err != nil {
 		return nil, err
 	}
-	if !f.has("mfa_token") {
-		return nil, invalid("mfa_token: required")
-	}
-	return f, checkMFAToken(f["mfa_token"])
+	_, err = readMFAToken(f)
+	return f, err
 }
 
 // tokenInURL reports a credential in the query string: it would be in

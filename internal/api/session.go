@@ -52,7 +52,7 @@ func decodeLogout(ev *events.APIGatewayV2HTTPRequest, _ *requestLog) (string, er
 	if err != nil {
 		return "", err
 	}
-	return required(f, "refresh_token", MaxTokenBytes)
+	return requiredToken(f, "refresh_token", MaxTokenBytes)
 }
 
 // NewPasswordResetHandler serves POST /password/reset: Auth0 emails a reset

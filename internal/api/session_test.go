@@ -131,6 +131,8 @@ func badTokenRequests() []badRequest {
 		{"refresh without token", formEvent("grant_type", "refresh_token"), 400, inv},
 		{"refresh empty", formEvent("grant_type", "refresh_token", "refresh_token", ""), 400, inv},
 		{"refresh NUL", jsonOf("grant_type", "refresh_token", "refresh_token", "v1.a\x00b"), 400, inv},
+		{"refresh with a space", formEvent("grant_type", "refresh_token", "refresh_token", "v1.a b"), 400, inv},
+		{"code not ASCII", formEvent("grant_type", "authorization_code", "code", "cödé", "redirect_uri", "https://app.example.com/cb"), 400, inv},
 		{"refresh too long", formEvent("grant_type", "refresh_token", "refresh_token", strings.Repeat("r", MaxTokenBytes+1)), 400, inv},
 		{"code without code", formEvent("grant_type", "authorization_code", "redirect_uri", "https://app.example/cb"), 400, inv},
 		{"code without redirect_uri", formEvent("grant_type", "authorization_code", "code", "abc123"), 400, inv},
@@ -151,9 +153,17 @@ func TestBadTokenRequestsNeverReachAuth0(t *testing.T) {
 			wantError(t, resp, body, c.status, c.code)
 		})
 	}
-	_, body := a.call(a.token, formEvent("username", "not-an-email", "password", goodPassword))
-	if msg, _ := body["message"].(string); !strings.HasPrefix(msg, "username: ") {
-		t.Errorf("message %q does not name username", msg)
+	// Each message names the field that is wrong, as the caller spelled it.
+	for ev, want := range map[*events.APIGatewayV2HTTPRequest]string{
+		ptr(formEvent("username", "not-an-email", "password", goodPassword)):     "username: ",
+		ptr(formEvent("username", email)):                                        "password: required",
+		ptr(formEvent("username", email, "password", strings.Repeat("p", 1025))): "password: ",
+		ptr(jsonOf("username", email, "password", "a\x00b")):                     "password: ",
+	} {
+		_, body := a.call(a.token, *ev)
+		if msg, _ := body["message"].(string); !strings.HasPrefix(msg, want) {
+			t.Errorf("message %q, want prefix %q", msg, want)
+		}
 	}
 	if n := len(a.srv.Requests()); n != 0 {
 		t.Fatalf("bad input reached Auth0 %d times", n)
@@ -536,3 +546,5 @@ func TestFunctionsServeTheirRoutes(t *testing.T) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -85,8 +85,9 @@ func readPasswordGrant(f fields) (auth0.TokenRequest, error) {
 	c, err := checkCredentials(f.has("password"), email, f["password"])
 	if re, ok := err.(*RequestError); ok && f.has("username") {
 		// Name the field the caller sent.
-		msg, _ := strings.CutPrefix(re.Message, "email:")
-		err = invalid("username:" + msg)
+		if msg, found := strings.CutPrefix(re.Message, "email:"); found {
+			err = invalid("username:" + msg)
+		}
 	}
 	if err != nil {
 		return auth0.TokenRequest{}, err
@@ -95,7 +96,7 @@ func readPasswordGrant(f fields) (auth0.TokenRequest, error) {
 }
 
 func readRefreshGrant(f fields) (auth0.TokenRequest, error) {
-	rt, err := required(f, "refresh_token", MaxTokenBytes)
+	rt, err := requiredToken(f, "refresh_token", MaxTokenBytes)
 	if err != nil {
 		return auth0.TokenRequest{}, err
 	}
@@ -103,7 +104,7 @@ func readRefreshGrant(f fields) (auth0.TokenRequest, error) {
 }
 
 func readCodeGrant(f fields) (auth0.TokenRequest, error) {
-	code, err := required(f, "code", MaxTokenBytes)
+	code, err := requiredToken(f, "code", MaxTokenBytes)
 	if err != nil {
 		return auth0.TokenRequest{}, err
 	}
@@ -151,12 +152,9 @@ func isUnreserved(r rune) bool {
 	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~", r)
 }
 
-// readMFAToken reads the mfa_token every MFA grant carries.
+// readMFAToken reads the mfa_token every MFA grant and route carries.
 func readMFAToken(f fields) (string, error) {
-	if !f.has("mfa_token") {
-		return "", invalid("mfa_token: required")
-	}
-	return f["mfa_token"], checkMFAToken(f["mfa_token"])
+	return requiredToken(f, "mfa_token", MaxMFATokenBytes)
 }
 
 func readMFAOTPGrant(f fields) (auth0.TokenRequest, error) {

@@ -68,12 +68,16 @@ func TestPublicRoutesAndTheirFunctions(t *testing.T) {
 		}
 	}
 	got, _ := json.Marshal(stage["RouteSettings"])
-	want := `{"ANY /password/reset":{"ThrottlingBurstLimit":{"Ref":"PasswordResetThrottlingBurstLimit"},"ThrottlingRateLimit":{"Ref":"PasswordResetThrottlingRateLimit"}}}`
+	// The routes that make Auth0 send email or SMS have their own, lower limits.
+	mfa := `{"ThrottlingBurstLimit":{"Ref":"MfaThrottlingBurstLimit"},"ThrottlingRateLimit":{"Ref":"MfaThrottlingRateLimit"}}`
+	want := `{"ANY /mfa/challenge":` + mfa + `,"ANY /mfa/enroll":` + mfa +
+		`,"ANY /password/reset":{"ThrottlingBurstLimit":{"Ref":"PasswordResetThrottlingBurstLimit"},"ThrottlingRateLimit":{"Ref":"PasswordResetThrottlingRateLimit"}}}`
 	if string(got) != want {
 		t.Fatalf("stage RouteSettings %s, want %s", got, want)
 	}
 	params := loadTemplate(t).section("Parameters")
-	for name, limit := range map[string]string{"PasswordResetThrottlingRateLimit": "ThrottlingRateLimit", "PasswordResetThrottlingBurstLimit": "ThrottlingBurstLimit"} {
+	for name, limit := range map[string]string{"PasswordResetThrottlingRateLimit": "ThrottlingRateLimit", "PasswordResetThrottlingBurstLimit": "ThrottlingBurstLimit",
+		"MfaThrottlingRateLimit": "ThrottlingRateLimit", "MfaThrottlingBurstLimit": "ThrottlingBurstLimit"} {
 		own, _ := number(params[name].(map[string]any)["Default"])
 		all, _ := number(params[limit].(map[string]any)["Default"])
 		if own <= 0 || own >= all {

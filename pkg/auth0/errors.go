@@ -25,7 +25,7 @@ const (
 	KindWeakPassword
 	// KindInvalidCredentials: wrong email or password, or unknown user.
 	KindInvalidCredentials
-	// KindAccessDenied: the user may not log in this way (blocked, MFA,
+	// KindAccessDenied: the user may not log in this way (blocked, a rejected MFA push,
 	// leaked password, bot detection, a rule or Action).
 	KindAccessDenied
 	// KindTooManyAttempts: brute-force or suspicious-IP protection.
