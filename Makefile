@@ -55,7 +55,7 @@ lint: ## go vet, gofmt, cfn-lint, OpenAPI validation
 	cfn-lint template.yaml
 	openapi-spec-validator api/openapi.yaml
 
-dev: ## serve the API on http://127.0.0.1:$(PORT) (HOST=0.0.0.0 for the LAN; embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
+dev: ## serve the API on http://127.0.0.1:$(PORT) and the browser client on :3001 (WEB_PORT) (HOST=0.0.0.0 for the LAN; embedded Auth0 emulator unless AUTH0_* is set; MFA=required asks every login for a second factor)
 	@go build -o $(DIST)/host/dev ./cmd/dev
 	@# exec: the server is make's own child, so stopping make stops it.
 	exec env HOST='$(HOST)' PORT='$(PORT)' MFA='$(MFA)' DEV_STOP_WITH_PARENT=1 $(DIST)/host/dev

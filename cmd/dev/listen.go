@@ -62,6 +62,8 @@ func exposureWarning(addr *net.TCPAddr, lan []net.IP) string {
 			fmt.Fprintf(&b, "  from another device: http://%s\n", net.JoinHostPort(ip.String(), strconv.Itoa(addr.Port)))
 		}
 	}
+	b.WriteString("A browser page opened from another device has that device's view of the origin: add it to\n")
+	b.WriteString("CORS_ORIGINS (e.g. http://<this machine's address>:3001 for the browser client).\n")
 	return b.String()
 }
 

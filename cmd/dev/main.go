@@ -97,6 +97,12 @@ func run() error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	page, pageURL, err := startPage(ln.Addr())
+	if err != nil {
+		return err
+	}
+	defer page.Close()
+	fmt.Fprintf(os.Stderr, "Browser client on %s\n\n", pageURL)
 	select {
 	case err := <-errc:
 		return err

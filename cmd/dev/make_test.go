@@ -49,6 +49,7 @@ func (l *lockedBuffer) String() string {
 type makeDev struct {
 	cmd       *exec.Cmd
 	port, emu int
+	web       int
 	out       *lockedBuffer
 	exited    chan struct{}
 }
@@ -72,7 +73,7 @@ func startMakeDev(t *testing.T, args ...string) *makeDev {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make")
 	}
-	d := &makeDev{port: freePort(t), emu: freePort(t), out: &lockedBuffer{}, exited: make(chan struct{})}
+	d := &makeDev{port: freePort(t), emu: freePort(t), web: freePort(t), out: &lockedBuffer{}, exited: make(chan struct{})}
 	args = append([]string{"--no-print-directory", "dev", "PORT=" + strconv.Itoa(d.port), "DIST=" + t.TempDir()}, args...)
 	d.cmd = exec.Command("make", args...)
 	d.cmd.Dir = repoRoot
@@ -84,7 +85,7 @@ func startMakeDev(t *testing.T, args ...string) *makeDev {
 			d.cmd.Env = append(d.cmd.Env, kv)
 		}
 	}
-	d.cmd.Env = append(d.cmd.Env, fmt.Sprintf("AUTH0_EMULATOR_ADDR=127.0.0.1:%d", d.emu))
+	d.cmd.Env = append(d.cmd.Env, fmt.Sprintf("AUTH0_EMULATOR_ADDR=127.0.0.1:%d", d.emu), fmt.Sprintf("WEB_PORT=%d", d.web))
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func startMakeDev(t *testing.T, args ...string) *makeDev {
 func (d *makeDev) portsFreed(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for _, port := range []int{d.port, d.emu} {
+	for _, port := range []int{d.port, d.emu, d.web} {
 		for {
 			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 			if err == nil {
@@ -138,8 +139,8 @@ func (d *makeDev) portsFreed(t *testing.T) {
 
 // TestStoppingMakeStopsTheServer: however make dev is stopped (Ctrl-C,
 // which signals the whole process group; kill, which signals make; or
-// kill -9, which make cannot pass on), the API's and the emulator's ports
-// are free afterwards.
+// kill -9, which make cannot pass on), the API's, the browser client's and
+// the emulator's ports are free afterwards.
 func TestStoppingMakeStopsTheServer(t *testing.T) {
 	for _, c := range []struct {
 		name string
