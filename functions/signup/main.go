@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/auth0-sam-go/authapi/internal/api"
@@ -19,6 +20,9 @@ func main() {
 		return
 	}
 	client := auth0.NewClient(cfg, nil)
+	// Nothing to overlap on an on-demand cold start but the runtime's own
+	// start; with provisioned concurrency the first request finds it open.
+	client.Preconnect(context.Background())
 	boot.Phase("config")
 	boot.Done()
 	lambda.Start(api.NewSignupFunction(client, boot.Logger))

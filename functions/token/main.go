@@ -1,7 +1,6 @@
-// Command token is the Lambda function of POST /token, POST /logout and the
-// /mfa/* routes, a composition root: the contract lives in internal/api,
-// Auth0 in pkg/auth0, and the client secret is read from Secrets Manager at
-// cold start through internal/secret.
+// Command token serves POST /token, POST /logout and /mfa/*: a composition
+// root. The contract lives in internal/api, Auth0 in pkg/auth0, and the
+// client secret is read from Secrets Manager at cold start (internal/secret).
 package main
 
 import (
@@ -19,11 +18,9 @@ func main() {
 	boot := api.NewInit(os.Stdout, "POST /token")
 	cfg, cfgErr := auth0.LoadConfig(os.Getenv, auth0.EnvAudience)
 	boot.Phase("config")
-	var client *auth0.Client
+	client := auth0.NewClient(cfg, nil)
 	if cfgErr == nil {
-		client = auth0.NewClient(cfg, nil)
-		// Opened while the secret is read: the first login finds it ready.
-		client.Preconnect(context.Background())
+		client.Preconnect(context.Background()) // opens while the secret is read
 	}
 	boot.Phase("client")
 	store, secretErr := secret.Open(os.Getenv(secret.EnvID))
