@@ -3,7 +3,6 @@ package deploytest
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -522,23 +521,12 @@ func TestNoTracing(t *testing.T) {
 // token and account functions' roles only, the Management API credentials
 // by the account function's role only.
 func TestSecretsAreReadOnlyByTheirFunctions(t *testing.T) {
-	out, err := exec.Command("python3", filepath.Join("testdata", "sam_transform.py"), filepath.Join(root, "template.yaml")).Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("SAM transform (python3 with aws-sam-translator, which cfn-lint brings): %v\n%s", err, stderr)
-	}
-	var cfn struct {
+	cfn := struct {
 		Resources map[string]struct {
 			Type       string
 			Properties map[string]any
 		}
-	}
-	if err := json.Unmarshal(out, &cfn); err != nil {
-		t.Fatal(err)
-	}
+	}{transformed(t)}
 
 	roleOf := map[string]string{} // function → role
 	for id, r := range cfn.Resources {

@@ -41,25 +41,7 @@ func (c *Client) ClientCredentials(ctx context.Context, creds ClientCredentials,
 		"grant_type": {ClientCredentialsGrant}, "client_id": {creds.ID},
 		"client_secret": {creds.Secret}, "audience": {audience},
 	}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form))
-	if err != nil {
-		return Token{}, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	var t Token
-	err = c.do(ctx, req, func(status int, header http.Header, data []byte) error {
-		if status != http.StatusOK {
-			return parseError(status, header, data, classifyClientCredentials)
-		}
-		if json.Unmarshal(data, &t) != nil || t.AccessToken == "" {
-			return &Error{Kind: KindUpstream, Status: status, Description: "unreadable token answer"}
-		}
-		return nil
-	})
-	if err != nil {
-		return Token{}, err
-	}
-	return t, nil
+	return c.token(ctx, form, "", classifyClientCredentials)
 }
 
 func classifyClientCredentials(e *Error) {
