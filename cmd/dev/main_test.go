@@ -21,10 +21,14 @@ type local struct {
 	messages *syncbuf.Buffer
 }
 
-func newLocal(t *testing.T, origins string) *local {
+func newLocal(t *testing.T, origins string) *local { return newLocalWith(t, origins, false) }
+
+// newLocalWith is make dev's server over the emulator, its log lines and
+// "sent" messages kept; mfaRequired is make dev MFA=required.
+func newLocalWith(t *testing.T, origins string, mfaRequired bool, opts ...api.TokenOption) *local {
 	t.Helper()
 	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
-	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)), false)
+	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)), mfaRequired)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +37,7 @@ func newLocal(t *testing.T, origins string) *local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newHandler(auth0.NewClient(cfg, nil), secrets, v, api.NewLogger(l.logs), origins))
+	srv := httptest.NewServer(newHandler(auth0.NewClient(cfg, nil), secrets, v, api.NewLogger(l.logs), origins, opts...))
 	t.Cleanup(srv.Close)
 	l.URL = srv.URL
 	return l

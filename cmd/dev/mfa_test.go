@@ -3,36 +3,18 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/auth0-sam-go/authapi/internal/api"
-	"github.com/auth0-sam-go/authapi/internal/syncbuf"
-	"github.com/auth0-sam-go/authapi/pkg/auth0"
 	"github.com/auth0-sam-go/authapi/pkg/auth0/auth0test"
-	"github.com/auth0-sam-go/authapi/pkg/auth0/verify"
 )
 
 // newLocalMFA is make dev MFA=required: the emulator asks every login for
 // a second factor, and its SMS are printed.
 func newLocalMFA(t *testing.T, opts ...api.TokenOption) *local {
-	t.Helper()
-	l := &local{logs: &syncbuf.Buffer{}, messages: &syncbuf.Buffer{}}
-	cfg, secrets, stop, err := emulatorAt("127.0.0.1:0", printMessage(api.NewLogger(l.messages)), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	v, err := verify.New(cfg.BaseURL, cfg.Audience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(newHandler(auth0.NewClient(cfg, nil), secrets, v, api.NewLogger(l.logs), DefaultCorsOrigins, opts...))
-	t.Cleanup(srv.Close)
-	l.URL = srv.URL
-	return l
+	return newLocalWith(t, DefaultCorsOrigins, true, opts...)
 }
 
 // mfaToken signs up (once) and logs in, which answers 403 mfa_required.
